@@ -1,0 +1,1 @@
+"""Conformance checks that judge any backend against the export-download contract."""

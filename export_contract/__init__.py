@@ -1,0 +1,1 @@
+"""export-contract: the shared core of the export-download contract toolkit."""

@@ -1,0 +1,161 @@
+"""Assembles a connexion app from the spec and a handler object; shared by both servers.
+
+Both the reference backend and the mock serve the same `openapi.yaml` with the same guards,
+CORS policy and problem details; only the object that answers the operations differs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from connexion import AsyncApp
+from connexion.datastructures import MediaTypeDict
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from connexion.validators import JSONRequestBodyValidator, ParameterValidator
+from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import Receive, Scope
+
+from .auth import API_KEY_HEADER, ApiKeyCheck
+from .guards import RequestGuardMiddleware
+from .problems import PROBLEM_MEDIA_TYPE, ApiProblem, problem_body
+from .routes import RouteTable
+from .settings import Settings
+from .spec import load_spec, without_security
+from .validation_messages import explain_bad_request
+
+__all__ = ["EXPOSED_HEADERS", "build_app", "handler_name"]
+
+logger = logging.getLogger("export_contract")
+
+# Rule X2: without these the browser hides the filename (and manifest) from the frontend.
+EXPOSED_HEADERS = ["Content-Disposition", "Content-Length", "X-Export-Manifest", "Retry-After"]
+
+
+def handler_name(operation_id: str) -> str:
+    """`downloadBatch` -> `download_batch`: the handler method answering an operation."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
+
+
+class _StreamingMultipart:
+    """Skips connexion's multipart validation, which buffers the whole upload in memory.
+
+    The registration handler parses the stream itself (spooled to disk) and validates its
+    fields with messages of its own.
+    """
+
+    def __init__(self, **_: Any) -> None:
+        pass
+
+    async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
+        return receive, scope
+
+
+def build_app(
+    handlers: object,
+    settings: Settings,
+    *,
+    import_name: str,
+    spec: dict[str, Any] | None = None,
+) -> AsyncApp:
+    spec = load_spec() if spec is None else spec
+    app = AsyncApp(import_name, swagger_ui_options=SwaggerUIOptions(swagger_ui=False))
+    app.add_api(
+        without_security(spec),
+        resolver=Resolver(lambda operation_id: getattr(handlers, handler_name(operation_id))),
+        strict_validation=True,
+        pythonic_params=True,
+        validator_map={
+            "parameter": ParameterValidator,
+            "body": MediaTypeDict(
+                {"*/*json": JSONRequestBodyValidator, "multipart/form-data": _StreamingMultipart}
+            ),
+        },
+    )
+    _add_cors(app, settings)
+    api_keys = ApiKeyCheck(settings.api_keys) if settings.auth_enabled else None
+    app.add_middleware(
+        RequestGuardMiddleware,
+        position=MiddlewarePosition.BEFORE_ROUTING,
+        routes=RouteTable.from_spec(spec),
+        api_keys=api_keys,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    _add_error_handlers(app)
+    return app
+
+
+def _add_cors(app: AsyncApp, settings: Settings) -> None:
+    if not settings.cors_origins:
+        return
+    app.add_middleware(
+        CORSMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+        allow_headers=["content-type", API_KEY_HEADER, "prefer"],
+        expose_headers=EXPOSED_HEADERS,
+        max_age=600,
+    )
+
+
+def _add_error_handlers(app: AsyncApp) -> None:
+    app.add_error_handler(ApiProblem, _api_problem)
+    app.add_error_handler(ProblemException, _connexion_problem)
+    app.add_error_handler(HTTPException, _http_exception)
+    app.add_error_handler(Exception, _unexpected)
+
+
+def _render(status: int, detail: str, headers: dict[str, str] | None = None,
+            title: str | None = None, slug: str | None = None) -> ConnexionResponse:
+    body = problem_body(status, detail, title=title, slug=slug)
+    return ConnexionResponse(
+        status_code=status,
+        mimetype=PROBLEM_MEDIA_TYPE,
+        content_type=PROBLEM_MEDIA_TYPE,
+        body=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+        headers=headers or {},
+    )
+
+
+def _api_problem(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, ApiProblem)
+    return _render(exc.status, exc.detail, exc.headers, exc.title, exc.slug)
+
+
+def _connexion_problem(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, ProblemException)
+    status = exc.status or 500
+    detail = str(exc.detail or exc.title or "")
+    if status == 400:
+        detail = explain_bad_request(detail)
+    elif status >= 500:
+        logger.error("internal problem: %s", detail)
+        detail = "The backend failed while answering; try again, and report it if it persists."
+    headers = {str(k): str(v) for k, v in (exc.headers or {}).items()}
+    return _render(status, detail, headers)
+
+
+def _http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        detail = f"No route matches {request.url.path}; see the API reference for the routes."
+    elif exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}."
+    else:
+        detail = str(exc.detail)
+    return _render(exc.status_code, detail, dict(exc.headers or {}))
+
+
+def _unexpected(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    logger.error("unhandled error", exc_info=exc)
+    return _render(500, "The backend failed while answering; try again, and report it if it "
+                        "persists.")

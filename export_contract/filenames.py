@@ -1,0 +1,149 @@
+"""Filename rules: safe names (F2), media types (F5) and Content-Disposition (F1, F3).
+
+The reference backend and the mock both name files through this module; the conformance
+checks parse what a backend sends with their own parser and never call this code.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+import unicodedata
+from urllib.parse import quote, unquote, urlsplit
+
+__all__ = [
+    "DEFAULT_STEM",
+    "MAX_FILENAME_BYTES",
+    "ascii_fallback",
+    "content_disposition",
+    "extension_agrees",
+    "filename_from_url",
+    "guess_media_type",
+    "preferred_extension",
+    "safe_filename",
+    "split_extension",
+]
+
+MAX_FILENAME_BYTES = 255
+DEFAULT_STEM = "export"
+OCTET_STREAM = "application/octet-stream"
+
+# Characters no file system accepts in a name (Windows is the strictest), control codes,
+# and the path separators.
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f<>:"/\\|?*]')
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$", re.IGNORECASE)
+
+# mimetypes varies with the host's /etc/mime.types; pin the types exports commonly have.
+_PINNED_TYPES = {
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".svg": "image/svg+xml",
+    ".txt": "text/plain",
+    ".csv": "text/csv",
+    ".json": "application/json",
+    ".zip": "application/zip",
+    ".html": "text/html",
+    ".xml": "application/xml",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".mp4": "video/mp4",
+}
+_PREFERRED_EXTENSION = {media_type: ext for ext, media_type in reversed(_PINNED_TYPES.items())}
+
+
+def split_extension(name: str) -> tuple[str, str]:
+    """`("plan", ".pdf")` for `plan.pdf`; a leading dot alone (`.env`) is not an extension."""
+    dot = name.rfind(".")
+    if dot <= 0 or dot == len(name) - 1:
+        return name, ""
+    return name[:dot], name[dot:]
+
+
+def safe_filename(name: str, default_stem: str = DEFAULT_STEM) -> str:
+    """A name any file system and any browser accepts (rule F2), as close to `name` as possible.
+
+    NFC-normalised; path separators, control and reserved characters become `_`; leading and
+    trailing dots and spaces go (Windows drops them silently); reserved device names get a `_`
+    prefix; at most 255 UTF-8 bytes with the extension kept.
+    """
+    cleaned = _UNSAFE.sub("_", unicodedata.normalize("NFC", name)).strip(" .")
+    if not cleaned or set(cleaned) <= {"_"}:
+        _stem, ext = split_extension(cleaned)
+        cleaned = default_stem + (ext if ext.strip("_") else "")
+    if _WINDOWS_RESERVED.match(cleaned):
+        cleaned = "_" + cleaned
+    return _truncate(cleaned, MAX_FILENAME_BYTES)
+
+
+def _truncate(name: str, max_bytes: int) -> str:
+    if len(name.encode("utf-8")) <= max_bytes:
+        return name
+    stem, ext = split_extension(name)
+    if len(ext.encode("utf-8")) > max_bytes // 2:
+        stem, ext = name, ""
+    budget = max_bytes - len(ext.encode("utf-8"))
+    # Cut on a character boundary, then drop a dangling combining mark.
+    cut = stem.encode("utf-8")[:budget].decode("utf-8", errors="ignore").rstrip(" .")
+    return (cut or DEFAULT_STEM) + ext
+
+
+def filename_from_url(source_file_url: str) -> str:
+    """The last path segment of the URL, percent-decoded and made safe; `export` if none."""
+    path = urlsplit(source_file_url).path
+    segment = path.rstrip("/").rsplit("/", 1)[-1]
+    return safe_filename(unquote(segment, errors="replace"))
+
+
+def guess_media_type(filename: str) -> str | None:
+    _, ext = split_extension(filename)
+    if not ext:
+        return None
+    return _PINNED_TYPES.get(ext.lower()) or mimetypes.guess_type("x" + ext.lower())[0]
+
+
+def preferred_extension(media_type: str) -> str | None:
+    base = media_type.split(";", 1)[0].strip().lower()
+    return _PREFERRED_EXTENSION.get(base) or mimetypes.guess_extension(base)
+
+
+def extension_agrees(filename: str, media_type: str) -> bool:
+    """Whether `filename`'s extension fits `media_type` (rule F5)."""
+    base = media_type.split(";", 1)[0].strip().lower()
+    if base == OCTET_STREAM:
+        return True
+    _, ext = split_extension(filename)
+    if not ext:
+        return False
+    ext = ext.lower()
+    return guess_media_type(filename) == base or ext in mimetypes.guess_all_extensions(base)
+
+
+def ascii_fallback(name: str) -> str:
+    """An ASCII stand-in for `name` (rule F3): accents dropped, the rest removed."""
+    stem, ext = split_extension(name)
+    stem, ext = _ascii_only(stem), _ascii_only(ext)
+    if not stem.strip(" ._"):
+        stem = DEFAULT_STEM
+    return stem + (ext if len(ext) > 1 else "")
+
+
+def _ascii_only(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c))
+    ascii_only = "".join(c for c in kept if c.isascii() and c.isprintable())
+    # Quotes and backslashes would need escaping, and some clients decode `%` sequences.
+    return ascii_only.replace('"', "_").replace("\\", "_").replace("%", "_")
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with `filename` (ASCII) and, when needed, `filename*` (rules F1, F3)."""
+    fallback = ascii_fallback(filename)
+    header = f'attachment; filename="{fallback}"'
+    if fallback != filename:
+        header += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    return header

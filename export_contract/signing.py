@@ -1,0 +1,60 @@
+"""Signed, expiring tokens for exported URLs (rule U4), like a presigned object-store URL."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+__all__ = ["TokenExpired", "TokenInvalid", "UrlSigner"]
+
+
+class TokenInvalid(ValueError):
+    """The token was not issued by this signer or was altered."""
+
+
+class TokenExpired(ValueError):
+    def __init__(self, expired_at: int) -> None:
+        super().__init__(f"expired at {expired_at}")
+        self.expired_at = expired_at
+
+
+class UrlSigner:
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) < 16:
+            raise ValueError("the URL signing secret must be at least 16 bytes")
+        self._secret = secret
+
+    def sign(self, claims: dict[str, Any], ttl_seconds: int, now: float | None = None) -> str:
+        issued = int(time.time() if now is None else now)
+        payload = dict(claims, exp=issued + ttl_seconds)
+        body = _b64encode(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode())
+        return f"{body}.{_b64encode(self._mac(body))}"
+
+    def verify(self, token: str, now: float | None = None) -> dict[str, Any]:
+        """The token's claims; raises TokenInvalid (tampered) or TokenExpired."""
+        body, _, signature = token.partition(".")
+        try:
+            valid = hmac.compare_digest(_b64decode(signature), self._mac(body))
+            claims = json.loads(_b64decode(body)) if valid else None
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise TokenInvalid("malformed token") from exc
+        if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
+            raise TokenInvalid("signature does not match")
+        if (time.time() if now is None else now) >= claims["exp"]:
+            raise TokenExpired(claims["exp"])
+        return claims
+
+    def _mac(self, body: str) -> bytes:
+        return hmac.new(self._secret, body.encode("ascii"), hashlib.sha256).digest()
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text.encode("ascii") + b"=" * (-len(text) % 4))

@@ -1,0 +1,1 @@
+"""The mock server (a zero-set-up stand-in for an export backend)."""

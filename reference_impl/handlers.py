@@ -1,0 +1,230 @@
+"""The operations of the spec, answered from an ExportStore (method name = operationId)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from anyio import to_thread
+from connexion import request as current_request
+from starlette.datastructures import UploadFile
+from starlette.responses import Response, StreamingResponse
+
+from export_contract.filenames import content_disposition
+from export_contract.problems import ApiProblem
+from export_contract.settings import Settings
+from export_contract.signing import TokenExpired, TokenInvalid
+from export_contract.zipnames import EntryNamer
+
+from .registration import RegistrationError, check_source_url, name_and_type
+from .storage import (
+    BlobUnreadable,
+    EmptyUpload,
+    ExportStore,
+    StorageFull,
+    StoredExport,
+    UploadTooLarge,
+)
+from .streaming import read_verified
+from .urls import ExportedUrls
+from .zipping import ZipEntry, build_zip
+
+__all__ = ["ReferenceHandlers"]
+
+logger = logging.getLogger("reference_impl")
+
+BATCH_FILENAME = "exports.zip"
+FILES_ROUTE = "/viewer/exports/files/"
+_MAX_MANIFEST_HEADER = 8 * 1024
+
+
+class ReferenceHandlers:
+    def __init__(self, store: ExportStore, urls: ExportedUrls, settings: Settings) -> None:
+        self.store = store
+        self.urls = urls
+        self.settings = settings
+
+    # -- downloads ---------------------------------------------------------------------------
+
+    async def download_export(self, body: dict[str, Any], response_type: str | None = None
+                              ) -> Response:
+        url = body["sourceFileUrl"]
+        export = await to_thread.run_sync(self.store.get, url)
+        if export is None:
+            raise ApiProblem(404, f"No export is registered for sourceFileUrl {url}; "
+                                  "register it first.", title="Export not found")
+        if response_type == "urls":
+            return _json({"success": True, "exportedUrl": self._exported_url(export)})
+        return await self._file_response(export)
+
+    async def download_batch(self, body: dict[str, Any], response_type: str | None = None
+                             ) -> Response:
+        urls = [item["sourceFileUrl"] for item in body["items"]]
+        if len(urls) > self.settings.max_items:
+            raise ApiProblem(413, f"The batch has {len(urls)} items; this backend accepts at "
+                                  f"most {self.settings.max_items} per request. Split the batch.")
+        found = await to_thread.run_sync(self.store.get_many, urls)
+        if not found:
+            raise ApiProblem(404, f"None of the {len(urls)} items is a registered export "
+                                  f"(first: {urls[0]}); register them first.",
+                             title="Export not found")
+        exports = [found.get(url) for url in urls]
+        if response_type == "urls":
+            return _json({
+                "success": True,
+                "exportedUrls": [self._exported_url(e) for e in exports if e is not None],
+                "skipped": [{"sourceFileUrl": url, "reason": "not_found"}
+                            for url, e in zip(urls, exports, strict=True) if e is None],
+            })
+        return await self._zip_response(urls, exports)
+
+    async def get_exported_file(self, token: str) -> Response:
+        try:
+            claims = self.urls.signer.verify(token)
+        except TokenExpired as exc:
+            expired = datetime.fromtimestamp(exc.expired_at, tz=UTC)
+            raise ApiProblem(410, f"This exported URL expired at {expired:%Y-%m-%dT%H:%M:%SZ}; "
+                                  "request a new one.") from exc
+        except TokenInvalid as exc:
+            raise ApiProblem(403, "This exported URL's signature does not match; use the URL "
+                                  "exactly as the backend issued it.",
+                             title="Invalid exported URL", slug="invalid-url") from exc
+        export = await to_thread.run_sync(self.store.get, str(claims.get("u", "")))
+        if export is None or export.sha256[:32] != claims.get("h"):
+            raise ApiProblem(404, "The export behind this URL was removed or replaced; "
+                                  "request a new URL.", title="Export not found")
+        return await self._file_response(export)
+
+    # -- registration ------------------------------------------------------------------------
+
+    async def register_export(self, body: dict[str, Any], file: UploadFile | None = None,
+                              **other_parts: Any) -> Response:
+        try:
+            return await self._register(body, file)
+        finally:
+            # connexion does not close uploaded parts; their spooled temp files must not leak.
+            for part in (file, *other_parts.values()):
+                if isinstance(part, UploadFile):
+                    await part.close()
+
+    async def _register(self, body: dict[str, Any], file: UploadFile | None) -> Response:
+        url = _form_text(body, "sourceFileUrl")
+        if not url:
+            raise ApiProblem(400, "sourceFileUrl: missing required form field (an absolute "
+                                  "http(s) URL of at most 2048 characters).")
+        if not isinstance(file, UploadFile):
+            raise ApiProblem(400, "file: missing required form field; send the export's bytes "
+                                  "as a file part named 'file'.")
+        try:
+            check_source_url(url)
+            filename, content_type = name_and_type(
+                url, _form_text(body, "filename"), _form_text(body, "contentType"),
+                file.content_type)
+        except RegistrationError as exc:
+            raise ApiProblem(400, str(exc)) from exc
+        export, created = await to_thread.run_sync(self._store_upload, url, file, filename,
+                                                   content_type)
+        return _json({"success": True, **export.as_json()}, status=201 if created else 200)
+
+    async def list_exports(self) -> Response:
+        exports = await to_thread.run_sync(self.store.list)
+        return _json({"success": True, "exports": [e.as_json() for e in exports]})
+
+    async def delete_export(self, source_file_url: str) -> Response:
+        if not await to_thread.run_sync(self.store.delete, source_file_url):
+            raise ApiProblem(404, f"No export is registered for sourceFileUrl "
+                                  f"{source_file_url}; nothing was deleted.")
+        return _json({"success": True, "sourceFileUrl": source_file_url})
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _store_upload(self, url: str, file: UploadFile, filename: str, content_type: str
+                      ) -> tuple[StoredExport, bool]:
+        try:
+            return self.store.register(url, file.file, filename=filename,
+                                       content_type=content_type,
+                                       max_bytes=self.settings.max_upload_bytes)
+        except EmptyUpload as exc:
+            raise ApiProblem(400, "file: the uploaded file is empty; exports must have at least "
+                                  "one byte.") from exc
+        except UploadTooLarge as exc:
+            raise ApiProblem(413, f"file: {exc}; nothing was registered.") from exc
+        except StorageFull as exc:
+            raise ApiProblem(507, "The backend has no storage space left; nothing was "
+                                  "registered. Free some space and retry.") from exc
+
+    def _exported_url(self, export: StoredExport) -> str:
+        base = self.settings.public_base_url
+        if base is None:
+            request_url = current_request.url
+            base = f"{request_url.scheme}://{request_url.netloc}{_api_root()}"
+        return f"{base.rstrip('/')}{FILES_ROUTE}{self.urls.token_for(export)}"
+
+    async def _file_response(self, export: StoredExport) -> Response:
+        path = await to_thread.run_sync(self._checked_blob, export)
+        return StreamingResponse(
+            read_verified(path, export.size, export.sha256, self.settings.zip_chunk_bytes),
+            media_type=export.content_type,
+            headers={
+                "Content-Disposition": content_disposition(export.filename),
+                "Content-Length": str(export.size),
+            },
+        )
+
+    async def _zip_response(self, urls: Sequence[str],
+                            exports: Sequence[StoredExport | None]) -> Response:
+        namer = EntryNamer()
+        entries: list[ZipEntry] = []
+        manifest: list[dict[str, str]] = []
+        for url, export in zip(urls, exports, strict=True):
+            if export is None:
+                manifest.append({"sourceFileUrl": url, "outcome": "skipped",
+                                 "reason": "not_found"})
+                continue
+            name = namer.claim(export.filename)
+            entries.append(ZipEntry(name, self.store.blob_path(export.sha256), export.size,
+                                    export.sha256, export.content_type))
+            manifest.append({"sourceFileUrl": url, "outcome": "ok", "entry": name})
+        # Every blob is checked before the first byte leaves: a broken one is a clean 500.
+        await to_thread.run_sync(self._check_blobs, [e for e in exports if e is not None])
+        chunks, length = build_zip(entries, self.settings.zip_chunk_bytes)
+        headers = {"Content-Disposition": content_disposition(BATCH_FILENAME)}
+        if length is not None:
+            headers["Content-Length"] = str(length)
+        encoded = base64.b64encode(json.dumps(manifest, separators=(",", ":")).encode())
+        if len(encoded) <= _MAX_MANIFEST_HEADER:
+            headers["X-Export-Manifest"] = encoded.decode("ascii")
+        return StreamingResponse(chunks, media_type="application/zip", headers=headers)
+
+    def _check_blobs(self, exports: Sequence[StoredExport]) -> None:
+        for export in {e.sha256: e for e in exports}.values():
+            self._checked_blob(export)
+
+    def _checked_blob(self, export: StoredExport) -> Any:
+        try:
+            return self.store.check_blob(export)
+        except BlobUnreadable as exc:
+            logger.error("stored file for %s is unreadable: %s", export.source_file_url, exc)
+            raise ApiProblem(500, "A stored export file is missing or damaged; nothing was "
+                                  "sent. The operator must re-register it.") from exc
+
+
+def _json(payload: dict[str, Any], status: int = 200) -> Response:
+    return Response(json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+                    status_code=status, media_type="application/json")
+
+
+def _api_root() -> str:
+    scope = current_request.scope
+    return str(scope.get("root_path", "")) + "/api"
+
+
+def _form_text(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return value.strip() if isinstance(value, str) else ""

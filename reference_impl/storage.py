@@ -1,0 +1,260 @@
+"""Embedded storage: SQLite (WAL) for metadata, a content-addressed blob directory for bytes.
+
+A registration streams to a temp file, fsyncs it, and only then, inside one write
+transaction, moves it into place and records it: a failure at any step leaves nothing
+behind. Blobs are named by their SHA-256, so re-registering the same bytes costs no space.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+__all__ = [
+    "BlobUnreadable",
+    "EmptyUpload",
+    "ExportStore",
+    "StorageFull",
+    "StoredExport",
+    "UploadTooLarge",
+]
+
+_COPY_CHUNK = 1024 * 1024
+_STALE_TEMP_SECONDS = 3600
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS exports (
+    source_file_url TEXT PRIMARY KEY,
+    filename TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    registered_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS exports_by_blob ON exports (sha256);
+"""
+
+
+@dataclass(frozen=True)
+class StoredExport:
+    source_file_url: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "sourceFileUrl": self.source_file_url,
+            "filename": self.filename,
+            "contentType": self.content_type,
+            "size": self.size,
+            "sha256": self.sha256,
+        }
+
+
+class StorageFull(OSError):
+    """The disk filled up during a registration; nothing was recorded."""
+
+
+class UploadTooLarge(ValueError):
+    pass
+
+
+class EmptyUpload(ValueError):
+    pass
+
+
+class BlobUnreadable(OSError):
+    """A recorded blob is missing or does not have its recorded size."""
+
+
+class ExportStore:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.blob_dir = data_dir / "blobs"
+        self.tmp_dir = data_dir / "tmp"
+        self.db_path = data_dir / "exports.sqlite3"
+        self._local = threading.local()
+        for directory in (self.data_dir, self.blob_dir, self.tmp_dir):
+            directory.mkdir(parents=True, exist_ok=True)
+        self._remove_leftover_temp_files()
+        # executescript() manages its own transaction.
+        self._db().executescript(_SCHEMA)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def get(self, source_file_url: str) -> StoredExport | None:
+        row = self._db().execute(
+            "SELECT source_file_url, filename, content_type, size, sha256 FROM exports "
+            "WHERE source_file_url = ?",
+            (source_file_url,),
+        ).fetchone()
+        return StoredExport(*row) if row else None
+
+    def get_many(self, source_file_urls: Iterable[str]) -> dict[str, StoredExport]:
+        found: dict[str, StoredExport] = {}
+        for url in dict.fromkeys(source_file_urls):
+            export = self.get(url)
+            if export is not None:
+                found[url] = export
+        return found
+
+    def list(self) -> list[StoredExport]:
+        rows = self._db().execute(
+            "SELECT source_file_url, filename, content_type, size, sha256 FROM exports "
+            "ORDER BY source_file_url"
+        ).fetchall()
+        return [StoredExport(*row) for row in rows]
+
+    def blob_path(self, sha256: str) -> Path:
+        return self.blob_dir / sha256[:2] / sha256
+
+    def check_blob(self, export: StoredExport) -> Path:
+        """The blob's path, after checking it exists with its recorded size."""
+        path = self.blob_path(export.sha256)
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError as exc:
+            raise BlobUnreadable(f"blob {export.sha256} is missing") from exc
+        if size != export.size:
+            raise BlobUnreadable(f"blob {export.sha256} has {size} bytes, {export.size} recorded")
+        return path
+
+    def open_blob(self, export: StoredExport) -> BinaryIO:
+        return self.check_blob(export).open("rb")
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def register(
+        self,
+        source_file_url: str,
+        content: BinaryIO,
+        *,
+        filename: str,
+        content_type: str,
+        max_bytes: int,
+    ) -> tuple[StoredExport, bool]:
+        """Store `content` for `source_file_url`; returns the export and whether it is new."""
+        temp = self.tmp_dir / f"upload-{uuid.uuid4().hex}"
+        try:
+            sha256, size = _write_synced(content, temp, max_bytes)
+            if size == 0:
+                raise EmptyUpload("the uploaded file is empty")
+            export = StoredExport(source_file_url, filename, content_type, size, sha256)
+            created = self._commit(export, temp)
+            return export, created
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StorageFull("no space left for the upload; nothing was registered") from exc
+            raise
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+
+    def delete(self, source_file_url: str) -> bool:
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT sha256 FROM exports WHERE source_file_url = ?", (source_file_url,)
+            ).fetchone()
+            if row is None:
+                return False
+            db.execute("DELETE FROM exports WHERE source_file_url = ?", (source_file_url,))
+            self._drop_blob_if_unused(db, row[0])
+        return True
+
+    def _commit(self, export: StoredExport, temp: Path) -> bool:
+        # Under the write lock, so a concurrent delete cannot unlink the blob in between.
+        with self._transaction() as db:
+            blob = self.blob_path(export.sha256)
+            blob.parent.mkdir(exist_ok=True)
+            blob_is_new = not blob.exists()
+            os.replace(temp, blob)
+            try:
+                _fsync_dir(blob.parent)
+                previous = db.execute(
+                    "SELECT sha256 FROM exports WHERE source_file_url = ?",
+                    (export.source_file_url,),
+                ).fetchone()
+                db.execute(
+                    "INSERT OR REPLACE INTO exports VALUES (?, ?, ?, ?, ?, ?)",
+                    (export.source_file_url, export.filename, export.content_type,
+                     export.size, export.sha256, time.time()),
+                )
+            except BaseException:
+                if blob_is_new:
+                    blob.unlink(missing_ok=True)
+                raise
+            if previous and previous[0] != export.sha256:
+                self._drop_blob_if_unused(db, previous[0])
+        return previous is None
+
+    def _drop_blob_if_unused(self, db: sqlite3.Connection, sha256: str) -> None:
+        in_use = db.execute("SELECT 1 FROM exports WHERE sha256 = ? LIMIT 1", (sha256,)).fetchone()
+        if not in_use:
+            with contextlib.suppress(FileNotFoundError):
+                self.blob_path(sha256).unlink()
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            self._local.db = db
+        return db
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def _remove_leftover_temp_files(self) -> None:
+        # An upload interrupted by a crash leaves only a temp file; it was never recorded.
+        # Recent ones may belong to another worker's upload in progress: leave those.
+        cutoff = time.time() - _STALE_TEMP_SECONDS
+        for leftover in self.tmp_dir.glob("upload-*"):
+            with contextlib.suppress(FileNotFoundError):
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
+
+
+def _write_synced(content: BinaryIO, target: Path, max_bytes: int) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with target.open("xb") as out:
+        while chunk := content.read(_COPY_CHUNK):
+            size += len(chunk)
+            if size > max_bytes:
+                raise UploadTooLarge(f"the upload is over the limit of {max_bytes} bytes")
+            digest.update(chunk)
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    return digest.hexdigest(), size
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,36 @@
+"""Fixtures shared by every test package: settings, in-process apps and HTTP clients."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from export_contract.settings import Settings
+
+API_KEY = "test-key-0123456789"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", api_keys=(API_KEY,),
+                    url_secret=b"test-url-signing-secret-32-bytes")
+
+
+@pytest.fixture
+async def reference_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client talking to an in-process reference backend, key already set."""
+    from reference_impl import create_app
+
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver/api",
+                                 headers={"x-api-key": API_KEY}) as client:
+        yield client
