@@ -100,7 +100,7 @@ def _add_cors(app: AsyncApp, settings: Settings) -> None:
         CORSMiddleware,
         position=MiddlewarePosition.BEFORE_EXCEPTION,
         allow_origins=list(settings.cors_origins),
-        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
         allow_headers=["content-type", API_KEY_HEADER, "prefer"],
         expose_headers=EXPOSED_HEADERS,
         max_age=600,

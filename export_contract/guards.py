@@ -49,12 +49,14 @@ class RequestGuardMiddleware:
         if route.secured and self.api_keys is not None:
             self.api_keys.require(headers.get(API_KEY_HEADER))
         if route.json_body:
-            receive = await self._checked_json(headers, receive)
+            receive, body_length = await self._checked_json(headers, receive)
+            # A chunked body had no Content-Length; connexion treats that as "no body".
+            scope = _with_content_length(scope, body_length)
         elif route.multipart_body:
             receive = self._checked_upload(route, headers, receive)
         await self.app(scope, receive, send)
 
-    async def _checked_json(self, headers: Headers, receive: Receive) -> Receive:
+    async def _checked_json(self, headers: Headers, receive: Receive) -> tuple[Receive, int]:
         media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if media_type != "application/json":
             sent = f"Content-Type {media_type!r}" if media_type else "no Content-Type"
@@ -68,7 +70,7 @@ class RequestGuardMiddleware:
             # Every JSON body of the contract is an object; say so instead of a schema error.
             raise ApiProblem(400, "body: expected a JSON object such as "
                                   f'{{"sourceFileUrl": "https://…"}}, got {_json_kind(parsed)}.')
-        return _replay(body, receive)
+        return _replay(body, receive), len(body)
 
     def _checked_upload(self, route: Route, headers: Headers, receive: Receive) -> Receive:
         media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -125,6 +127,13 @@ def _parse_json(body: bytes) -> Any:
                               f"column {exc.colno}.") from exc
     except RecursionError as exc:
         raise ApiProblem(400, "The body's JSON is nested too deeply.") from exc
+
+
+def _with_content_length(scope: Scope, length: int) -> Scope:
+    headers = [(k, v) for k, v in scope["headers"]
+               if k not in (b"content-length", b"transfer-encoding")]
+    headers.append((b"content-length", str(length).encode("ascii")))
+    return {**scope, "headers": headers}
 
 
 def _json_kind(value: Any) -> str:

@@ -1,7 +1,9 @@
 """Start an `export-contract` server as a real process on a free loopback port.
 
 Used by end-to-end tests and benchmarks: the server binds port 0 itself and prints its base
-URL, so there is no port race and no sleep-based waiting.
+URL, so there is no port race and no sleep-based waiting. Once it is up, a thread keeps
+reading what it prints (into `banner`), so a server that logs every request never blocks on a
+full pipe however long it runs.
 """
 
 from __future__ import annotations
@@ -12,12 +14,21 @@ import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["ServerProcess"]
+__all__ = [
+    "ServerProcess",
+    "child_pids",
+    "open_fd_count",
+    "peak_rss_mib",
+    "reset_peak_rss",
+    "rss_mib",
+    "thread_count",
+]
 
 _BASE_URL = re.compile(r"(http://[^\s]+/api)\b")
 
@@ -35,6 +46,7 @@ class ServerProcess:
         self.base_url = ""
         self.banner: list[str] = []
         self.process: subprocess.Popen[str] | None = None
+        self._reader: threading.Thread | None = None
 
     def __enter__(self) -> ServerProcess:
         self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE,
@@ -45,6 +57,9 @@ class ServerProcess:
         except BaseException:
             self.stop()
             raise
+        self._reader = threading.Thread(target=self._read_output, name="server-output",
+                                        daemon=True)
+        self._reader.start()
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -56,8 +71,16 @@ class ServerProcess:
         assert self.process is not None
         return self.process.pid
 
+    def worker_pids(self) -> list[int]:
+        """The processes answering requests: the workers with `--workers N`, else the server."""
+        workers = [pid for pid in child_pids(self.pid) if _is_worker(pid)]
+        return workers or [self.pid]
+
     def stop(self) -> str:
-        """Stop the server (SIGINT, then SIGKILL) and return what it printed afterwards."""
+        """Stop the server (SIGINT, then SIGKILL) and return what it printed since it was ready.
+
+        Calling it again (or leaving the `with` block after calling it) does nothing more.
+        """
         if self.process is None:
             return ""
         if self.process.poll() is None:
@@ -67,11 +90,21 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        rest = self.process.stdout.read() if self.process.stdout else ""
-        if self.process.stdout:
+        ready_lines = len(self.banner)
+        if self._reader is not None:
+            self._reader.join(timeout=10)
+            ready_lines = self._ready_lines
+        elif self.process.stdout and not self.process.stdout.closed:
+            self.banner.extend(self.process.stdout.read().splitlines())
+        if self.process.stdout and not self.process.stdout.closed:
             self.process.stdout.close()
-        self.banner.extend(rest.splitlines())
-        return rest
+        return "".join(line + "\n" for line in self.banner[ready_lines:])
+
+    def _read_output(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        self._ready_lines = len(self.banner)
+        for line in self.process.stdout:
+            self.banner.append(line.rstrip("\n"))
 
     def _wait_for_base_url(self) -> str:
         assert self.process is not None and self.process.stdout is not None
@@ -103,3 +136,60 @@ class ServerProcess:
             except httpx.TransportError:
                 time.sleep(0.05)
         raise RuntimeError(f"server at {base_url} never answered")
+
+
+# -- measuring a running process (Linux /proc) -------------------------------------------------
+
+def _status_field(pid: int, name: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(name + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {name} in the status of process {pid}")
+
+
+def rss_mib(pid: int) -> float:
+    """The process's resident memory now."""
+    return _status_field(pid, "VmRSS") / 1024
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The high-water mark of the process's resident memory (since start or the last reset)."""
+    return _status_field(pid, "VmHWM") / 1024
+
+
+def reset_peak_rss(pid: int) -> None:
+    """Reset the kernel's high-water mark of the process's resident memory."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+def thread_count(pid: int) -> int:
+    return _status_field(pid, "Threads")
+
+
+def open_fd_count(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def child_pids(pid: int) -> list[int]:
+    """The direct children of a process, in PID order."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name (field 2) is in parentheses and may hold spaces.
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == pid:
+            children.append(int(entry.name))
+    return sorted(children)
+
+
+def _is_worker(pid: int) -> bool:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"spawn_main" in command

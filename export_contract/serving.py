@@ -1,18 +1,27 @@
 """Running an ASGI app on uvicorn with a socket we bind ourselves.
 
 Binding first lets `--port 0` pick a free port and still print the real base URL before
-serving, which is what scripts and end-to-end tests read.
+serving, which is what scripts and end-to-end tests read. With several workers the same
+pre-bound socket is handed to every worker process, each of which builds its own app.
 """
 
 from __future__ import annotations
 
+import copy
+import inspect
+import logging
 import socket
 from collections.abc import Callable
 from typing import Any
 
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
+from uvicorn.supervisors import Multiprocess
 
-__all__ = ["bind_socket", "run_server"]
+from .redaction import redact_target
+
+__all__ = ["SecretQueryFilter", "base_url_of", "bind_socket", "log_config", "run_server",
+           "run_workers"]
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -35,11 +44,51 @@ def base_url_of(sock: socket.socket, api_prefix: str = "/api") -> str:
     return f"http://{shown}:{port}{api_prefix}"
 
 
+class SecretQueryFilter(logging.Filter):
+    """Masks credential-like query values (`?x-api-key=…`) in uvicorn's access log lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        # uvicorn.access: (client, method, path with query, HTTP version, status)
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], redact_target(args[2]), *args[3:])
+        return True
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging configuration with `SecretQueryFilter` on the access log."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["secret_query"] = {
+        "()": f"{SecretQueryFilter.__module__}.{SecretQueryFilter.__qualname__}"}
+    config["handlers"]["access"].setdefault("filters", []).append("secret_query")
+    return config
+
+
 def run_server(app: Any, sock: socket.socket, *, log_level: str = "info",
                on_ready: Callable[[], None] | None = None) -> None:
-    config = uvicorn.Config(app, log_level=log_level, access_log=True,
+    config = uvicorn.Config(app, log_level=log_level, log_config=log_config(), access_log=True,
                             timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
     if on_ready is not None:
         on_ready()
     server.run(sockets=[sock])
+
+
+def run_workers(factory: str, sock: socket.socket, workers: int, *, log_level: str = "info",
+                on_ready: Callable[[], None] | None = None) -> None:
+    """Serve `sock` from `workers` processes, each calling `factory` ("module:function").
+
+    The workers are started fresh (spawned), so they see only what the environment and the
+    factory give them: pass settings through environment variables set before this call.
+    """
+    config = uvicorn.Config(factory, factory=True, workers=workers, log_level=log_level,
+                            log_config=log_config(), access_log=True,
+                            timeout_graceful_shutdown=5)
+    supervisor_class: Any = Multiprocess
+    if "target" in inspect.signature(Multiprocess).parameters:  # older uvicorn releases
+        supervisor = supervisor_class(config, target=uvicorn.Server(config).run, sockets=[sock])
+    else:
+        supervisor = supervisor_class(config, sockets=[sock])
+    if on_ready is not None:
+        on_ready()
+    supervisor.run()

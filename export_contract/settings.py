@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import cast
 
-__all__ = ["MiB", "Settings", "parse_key_list", "read_key_file"]
+__all__ = ["MiB", "Settings", "env_name", "parse_key_list", "read_key_file"]
 
 MiB = 1024 * 1024
 
+ENV_PREFIX = "EXPORT_"
 ENV_API_KEYS = "EXPORT_API_KEYS"
 ENV_URL_SECRET = "EXPORT_URL_SECRET"
 ENV_DATA_DIR = "EXPORT_DATA_DIR"
+# `cors_origins` as an environment variable: CORS switched off (as `--cors-origin none`).
+NO_ORIGINS = "none"
 
 
 @dataclass(frozen=True)
@@ -36,19 +40,107 @@ class Settings:
     # None: exported URLs are built from the request's own scheme and host.
     public_base_url: str | None = None
     zip_chunk_bytes: int = 1 * MiB
+    # How long a write waits for another writer's lock on the database before giving up
+    # (the request then gets a 503 and may be retried).
+    db_busy_timeout_seconds: float = 30.0
 
     def with_env(self, environ: Mapping[str, str] | None = None) -> Settings:
-        """These settings overridden by the EXPORT_* environment variables that are set."""
+        """These settings overridden by the EXPORT_* environment variables that are set.
+
+        Every field has one (`EXPORT_` + the field's name in capitals, e.g. `EXPORT_MAX_ITEMS`);
+        an empty variable counts as unset. Keys from `EXPORT_API_KEYS` are added to the keys
+        already configured, so a rotation can overlap. A value that does not parse raises
+        ValueError naming the variable.
+        """
         env = os.environ if environ is None else environ
-        settings = self
-        if env.get(ENV_API_KEYS):
-            keys = settings.api_keys + parse_key_list(env[ENV_API_KEYS])
-            settings = replace(settings, api_keys=keys)
-        if env.get(ENV_URL_SECRET):
-            settings = replace(settings, url_secret=env[ENV_URL_SECRET].encode())
-        if env.get(ENV_DATA_DIR):
-            settings = replace(settings, data_dir=Path(env[ENV_DATA_DIR]))
-        return settings
+        changes: dict[str, object] = {}
+        for name, parse in _ENV_PARSERS.items():
+            text = env.get(env_name(name), "")
+            if not text:
+                continue
+            try:
+                changes[name] = parse(text)
+            except ValueError as exc:
+                raise ValueError(f"{env_name(name)}={text[:40]!r}: {exc}") from exc
+        if "api_keys" in changes:
+            changes["api_keys"] = self.api_keys + cast(tuple[str, ...], changes["api_keys"])
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The defaults overridden by the EXPORT_* environment variables (see `with_env`)."""
+        return cls().with_env(environ)
+
+    def to_env(self) -> dict[str, str]:
+        """These settings as EXPORT_* variables: `Settings.from_env(s.to_env()) == s`.
+
+        How a server hands its settings to worker processes it starts.
+        """
+        env: dict[str, str] = {}
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if field.name == "api_keys":
+                for key in value:
+                    if parse_key_list(key) != (key,):
+                        raise ValueError("an API key with a comma, a line break, surrounding "
+                                         "blanks or a leading # cannot be passed on")
+                text = ",".join(value)
+            elif field.name == "cors_origins":
+                text = ",".join(value) if value else NO_ORIGINS
+            elif field.name == "auth_enabled":
+                text = "1" if value else "0"
+            elif isinstance(value, bytes):
+                text = value.decode("utf-8", errors="surrogateescape")
+            else:
+                text = "" if value is None else str(value)
+            if "\0" in text:
+                raise ValueError(f"{field.name} holds a NUL character, which no environment "
+                                 "variable can carry")
+            if text:
+                env[env_name(field.name)] = text
+        return env
+
+
+def env_name(field_name: str) -> str:
+    """The environment variable of a settings field: `max_items` -> `EXPORT_MAX_ITEMS`."""
+    return ENV_PREFIX + field_name.upper()
+
+
+def _boolean(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("expected 1/0, true/false, yes/no or on/off")
+
+
+def _origins(text: str) -> tuple[str, ...]:
+    origins = tuple(o.strip() for o in text.split(",") if o.strip())
+    return () if origins == (NO_ORIGINS,) else origins
+
+
+def _secret(text: str) -> bytes:
+    # surrogateescape: any bytes survive the trip through the environment.
+    return text.encode("utf-8", errors="surrogateescape")
+
+
+_ENV_PARSERS: dict[str, Callable[[str], object]] = {
+    "host": str,
+    "port": int,
+    "data_dir": Path,
+    "api_keys": lambda text: parse_key_list(text),
+    "auth_enabled": _boolean,
+    "cors_origins": _origins,
+    "max_items": int,
+    "max_body_bytes": int,
+    "max_upload_bytes": int,
+    "url_ttl_seconds": int,
+    "url_secret": _secret,
+    "public_base_url": str,
+    "zip_chunk_bytes": int,
+    "db_busy_timeout_seconds": float,
+}
 
 
 def parse_key_list(text: str) -> tuple[str, ...]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from anyio import to_thread
 from connexion import request as current_request
@@ -16,20 +16,23 @@ from starlette.responses import Response, StreamingResponse
 
 from export_contract.filenames import content_disposition
 from export_contract.problems import ApiProblem
+from export_contract.registration_rules import RegistrationError, check_source_url, name_and_type
 from export_contract.settings import Settings
 from export_contract.signing import TokenExpired, TokenInvalid
 from export_contract.zipnames import EntryNamer
 
-from .registration import RegistrationError, check_source_url, name_and_type
 from .storage import (
     BlobUnreadable,
     EmptyUpload,
     ExportStore,
+    StorageBusy,
+    StorageError,
     StorageFull,
+    StorageReadOnly,
     StoredExport,
     UploadTooLarge,
 )
-from .streaming import read_verified
+from .streaming import prefetched, read_verified
 from .urls import ExportedUrls
 from .zipping import ZipEntry, build_zip
 
@@ -40,6 +43,9 @@ logger = logging.getLogger("reference_impl")
 BATCH_FILENAME = "exports.zip"
 FILES_ROUTE = "/viewer/exports/files/"
 _MAX_MANIFEST_HEADER = 8 * 1024
+_BUSY_RETRY_AFTER_SECONDS = 1
+
+T = TypeVar("T")
 
 
 class ReferenceHandlers:
@@ -53,7 +59,7 @@ class ReferenceHandlers:
     async def download_export(self, body: dict[str, Any], response_type: str | None = None
                               ) -> Response:
         url = body["sourceFileUrl"]
-        export = await to_thread.run_sync(self.store.get, url)
+        export = await _stored(self.store.get, url)
         if export is None:
             raise ApiProblem(404, f"No export is registered for sourceFileUrl {url}; "
                                   "register it first.", title="Export not found")
@@ -67,7 +73,7 @@ class ReferenceHandlers:
         if len(urls) > self.settings.max_items:
             raise ApiProblem(413, f"The batch has {len(urls)} items; this backend accepts at "
                                   f"most {self.settings.max_items} per request. Split the batch.")
-        found = await to_thread.run_sync(self.store.get_many, urls)
+        found = await _stored(self.store.get_many, urls)
         if not found:
             raise ApiProblem(404, f"None of the {len(urls)} items is a registered export "
                                   f"(first: {urls[0]}); register them first.",
@@ -93,7 +99,7 @@ class ReferenceHandlers:
             raise ApiProblem(403, "This exported URL's signature does not match; use the URL "
                                   "exactly as the backend issued it.",
                              title="Invalid exported URL", slug="invalid-url") from exc
-        export = await to_thread.run_sync(self.store.get, str(claims.get("u", "")))
+        export = await _stored(self.store.get, str(claims.get("u", "")))
         if export is None or export.sha256[:32] != claims.get("h"):
             raise ApiProblem(404, "The export behind this URL was removed or replaced; "
                                   "request a new URL.", title="Export not found")
@@ -126,16 +132,15 @@ class ReferenceHandlers:
                 file.content_type)
         except RegistrationError as exc:
             raise ApiProblem(400, str(exc)) from exc
-        export, created = await to_thread.run_sync(self._store_upload, url, file, filename,
-                                                   content_type)
+        export, created = await _stored(self._store_upload, url, file, filename, content_type)
         return _json({"success": True, **export.as_json()}, status=201 if created else 200)
 
     async def list_exports(self) -> Response:
-        exports = await to_thread.run_sync(self.store.list)
+        exports = await _stored(self.store.list)
         return _json({"success": True, "exports": [e.as_json() for e in exports]})
 
     async def delete_export(self, source_file_url: str) -> Response:
-        if not await to_thread.run_sync(self.store.delete, source_file_url):
+        if not await _stored(self.store.delete, source_file_url):
             raise ApiProblem(404, f"No export is registered for sourceFileUrl "
                                   f"{source_file_url}; nothing was deleted.")
         return _json({"success": True, "sourceFileUrl": source_file_url})
@@ -154,6 +159,7 @@ class ReferenceHandlers:
         except UploadTooLarge as exc:
             raise ApiProblem(413, f"file: {exc}; nothing was registered.") from exc
         except StorageFull as exc:
+            logger.error("registration failed: %s", exc)
             raise ApiProblem(507, "The backend has no storage space left; nothing was "
                                   "registered. Free some space and retry.") from exc
 
@@ -167,7 +173,8 @@ class ReferenceHandlers:
     async def _file_response(self, export: StoredExport) -> Response:
         path = await to_thread.run_sync(self._checked_blob, export)
         return StreamingResponse(
-            read_verified(path, export.size, export.sha256, self.settings.zip_chunk_bytes),
+            prefetched(read_verified(path, export.size, export.xxh3,
+                                     self.settings.zip_chunk_bytes)),
             media_type=export.content_type,
             headers={
                 "Content-Disposition": content_disposition(export.filename),
@@ -187,7 +194,7 @@ class ReferenceHandlers:
                 continue
             name = namer.claim(export.filename)
             entries.append(ZipEntry(name, self.store.blob_path(export.sha256), export.size,
-                                    export.sha256, export.content_type))
+                                    export.xxh3, export.content_type))
             manifest.append({"sourceFileUrl": url, "outcome": "ok", "entry": name})
         # Every blob is checked before the first byte leaves: a broken one is a clean 500.
         await to_thread.run_sync(self._check_blobs, [e for e in exports if e is not None])
@@ -198,7 +205,8 @@ class ReferenceHandlers:
         encoded = base64.b64encode(json.dumps(manifest, separators=(",", ":")).encode())
         if len(encoded) <= _MAX_MANIFEST_HEADER:
             headers["X-Export-Manifest"] = encoded.decode("ascii")
-        return StreamingResponse(chunks, media_type="application/zip", headers=headers)
+        return StreamingResponse(prefetched(chunks), media_type="application/zip",
+                                 headers=headers)
 
     def _check_blobs(self, exports: Sequence[StoredExport]) -> None:
         for export in {e.sha256: e for e in exports}.values():
@@ -211,6 +219,31 @@ class ReferenceHandlers:
             logger.error("stored file for %s is unreadable: %s", export.source_file_url, exc)
             raise ApiProblem(500, "A stored export file is missing or damaged; nothing was "
                                   "sent. The operator must re-register it.") from exc
+
+
+async def _stored(call: Callable[..., T], *args: Any) -> T:
+    """Run a storage call on a worker thread; a storage failure becomes a clear problem.
+
+    The detail says what failed and what happened to the request, never a path or a trace.
+    """
+    try:
+        return await to_thread.run_sync(call, *args)
+    except StorageError as exc:
+        logger.error("storage failure: %s", exc)
+        raise _storage_problem(exc) from exc
+
+
+def _storage_problem(exc: StorageError) -> ApiProblem:
+    what = str(exc)
+    what = what[:1].upper() + what[1:]
+    if isinstance(exc, StorageBusy):
+        return ApiProblem(503, f"{what}. Retry in a moment.",
+                          headers={"Retry-After": str(_BUSY_RETRY_AFTER_SECONDS)})
+    if isinstance(exc, StorageFull):
+        return ApiProblem(507, f"{what}. Free some space and retry.")
+    if isinstance(exc, StorageReadOnly):
+        return ApiProblem(500, f"{what}. The operator must make the data directory writable.")
+    return ApiProblem(500, f"{what}. The operator must check the data directory.")
 
 
 def _json(payload: dict[str, Any], status: int = 200) -> Response:

@@ -2,33 +2,58 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from collections.abc import Callable
 
 from export_contract.examples import curl_examples
-from export_contract.serving import base_url_of, bind_socket, run_server
-from export_contract.settings import Settings
+from export_contract.serving import base_url_of, bind_socket, run_server, run_workers
+from export_contract.settings import Settings, env_name
 
 from .app import create_app
 from .samples import register_samples
 from .storage import ExportStore
+from .urls import load_or_create_secret
 
-__all__ = ["serve_reference"]
+__all__ = ["WORKER_FACTORY", "serve_reference"]
+
+# What each worker process calls to build its app (settings arrive as EXPORT_* variables).
+WORKER_FACTORY = "reference_impl.app:create_app_from_env"
 
 
-def serve_reference(settings: Settings, *, demo: bool = False,
+def serve_reference(settings: Settings, *, demo: bool = False, workers: int = 1,
                     echo: Callable[[str], None] = print) -> None:
-    sample_urls = register_samples(ExportStore(settings.data_dir)) if demo else []
-    app = create_app(settings)
+    if workers < 1:
+        raise ValueError(f"workers must be 1 or more, got {workers}")
+    # Opened here first, so a data dir that cannot be used fails once, before serving.
+    store = ExportStore(settings.data_dir, busy_timeout_seconds=settings.db_busy_timeout_seconds)
+    sample_urls = register_samples(store) if demo else []
     sock = bind_socket(settings.host, settings.port)
     base_url = base_url_of(sock)
 
     def announce() -> None:
         echo(f"export-contract reference backend: {base_url}")
         echo(f"data dir: {settings.data_dir.resolve()}")
+        if workers > 1:
+            echo(f"workers: {workers}")
         if settings.auth_enabled and demo:
             echo(f"x-api-key: {settings.api_keys[0]}")
         if demo:
             key = settings.api_keys[0] if settings.auth_enabled else None
             echo("\nTry it (copy-paste):\n" + curl_examples(base_url, key, sample_urls) + "\n")
 
-    run_server(app, sock, on_ready=announce)
+    if workers == 1:
+        run_server(create_app(settings), sock, on_ready=announce)
+        return
+    if settings.url_secret is None:
+        # Created once here, so every worker signs with the same secret.
+        load_or_create_secret(settings.data_dir)
+    _export_settings(settings)
+    run_workers(WORKER_FACTORY, sock, workers, on_ready=announce)
+
+
+def _export_settings(settings: Settings) -> None:
+    """Replace this process's EXPORT_* variables by `settings`; spawned workers inherit them."""
+    for field in dataclasses.fields(Settings):
+        os.environ.pop(env_name(field.name), None)
+    os.environ.update(settings.to_env())

@@ -33,7 +33,7 @@ class ZipEntry:
     name: str
     path: Path
     size: int
-    sha256: str
+    xxh3: str
     content_type: str
 
 
@@ -54,7 +54,7 @@ def build_zip(entries: Sequence[ZipEntry], chunk_bytes: int) -> tuple[Iterator[b
     archive = ZipStream(sized=sized)
     for entry, compress_type in zip(entries, compress_types, strict=True):
         archive.add(
-            read_verified(entry.path, entry.size, entry.sha256, chunk_bytes),
+            read_verified(entry.path, entry.size, entry.xxh3, chunk_bytes),
             entry.name,
             size=entry.size,
             compress_type=compress_type,

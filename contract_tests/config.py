@@ -1,0 +1,119 @@
+"""`export-contract.toml`: everything the verify flags hold, in a file; flags override it.
+
+Keys are the flag names without dashes in front (``base-url``, ``source-urls``, ``strict``,
+...), at the top level or in a ``[verify]`` table. The key itself is better kept out of files:
+``api-key-env = "NAME"`` reads it from that environment variable.
+
+    [verify]
+    base-url = "http://127.0.0.1:8080/api"
+    api-key-env = "EXPORT_API_KEY"
+    source-urls = ["https://canvas.example.com/files/floor-plan.pdf"]
+    origin = "https://app.example.com"
+    strict = true
+    junit-xml = "test-results/export-contract.xml"
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import VerifyUsageError
+from .options import VerifyOptions
+
+__all__ = ["VerifySettings", "read_config", "settings_from"]
+
+# key -> (option field, expected type); list keys accept a single string too.
+_KEYS: dict[str, tuple[str, type | tuple[type, ...]]] = {
+    "base-url": ("base_url", str),
+    "api-key": ("api_key", str),
+    "source-urls": ("source_urls", list),
+    "fixtures": ("fixtures", str),
+    "origin": ("origin", str),
+    "strict": ("strict", bool),
+    "follow-urls": ("follow_urls", bool),
+    "big-archive": ("big_archive", bool),
+    "max-examples": ("max_examples", int),
+    "seed": ("seed", int),
+    "checks": ("checks", list),
+    "exclude-checks": ("exclude_checks", list),
+    "timeout": ("timeout", (int, float)),
+    "headers": ("headers", dict),
+    "junit-xml": ("junit_xml", str),
+    "report": ("report", str),
+}
+_ALIASES = {"source-url": "source-urls"}
+_OUTPUTS = ("junit_xml", "report")
+
+
+@dataclass(frozen=True)
+class VerifySettings:
+    """Options for the run plus where to write the reports."""
+
+    options: VerifyOptions
+    junit_xml: Path | None = None
+    report: Path | None = None
+
+
+def read_config(path: Path, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The config file as option field names -> values; ``VerifyUsageError`` when unusable."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise VerifyUsageError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise VerifyUsageError(f"config {path} is not valid TOML: {exc}") from None
+    table = data.get("verify", data)
+    if not isinstance(table, dict):
+        raise VerifyUsageError(f"config {path}: [verify] must be a table")
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for raw_key, value in table.items():
+        key = _ALIASES.get(raw_key.replace("_", "-"), raw_key.replace("_", "-"))
+        if key == "verify":
+            continue
+        if key == "api-key-env":
+            if not isinstance(value, str) or not env.get(value):
+                raise VerifyUsageError(f"config {path}: api-key-env names {value!r}, which is "
+                                       "not set in the environment")
+            values["api_key"] = env[value]
+            continue
+        if key not in _KEYS:
+            known = ", ".join(sorted([*_KEYS, "api-key-env"]))
+            raise VerifyUsageError(f"config {path}: unknown key {raw_key!r} (known: {known})")
+        field, kind = _KEYS[key]
+        if kind is list and isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise VerifyUsageError(f"config {path}: {raw_key} has the wrong type "
+                                   f"({type(value).__name__})")
+        if isinstance(value, list):
+            if not all(isinstance(item, str) for item in value):
+                raise VerifyUsageError(f"config {path}: {raw_key} must be a list of strings")
+            value = tuple(value)
+        values[field] = value
+    return values
+
+
+def settings_from(config: Mapping[str, Any], flags: Mapping[str, Any]) -> VerifySettings:
+    """Merge config values and flags (a flag that is ``None`` or empty was not given)."""
+    merged = dict(config)
+    for name, value in flags.items():
+        if value is None or value == () or (value is False and name in merged):
+            continue
+        merged[name] = value
+    if not merged.get("base_url"):
+        raise VerifyUsageError("--base-url is required (or base-url in the config file)")
+    outputs = {name: merged.pop(name, None) for name in _OUTPUTS}
+    if "timeout" in merged:
+        merged["timeout"] = float(merged["timeout"])
+    options = VerifyOptions(**merged)
+    return VerifySettings(
+        options=options,
+        junit_xml=Path(outputs["junit_xml"]) if outputs["junit_xml"] else None,
+        report=Path(outputs["report"]) if outputs["report"] else None,
+    )

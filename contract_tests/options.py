@@ -1,0 +1,110 @@
+"""`VerifyOptions`: everything one verify run needs, in one frozen dataclass.
+
+The CLI flags, the `export-contract.toml` config file and the pytest plugin options all
+end up here. `None` means "not given"; defaults live in this module only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import httpx
+
+from .errors import VerifyUsageError
+
+__all__ = [
+    "DEFAULT_MAX_EXAMPLES",
+    "DEFAULT_TIMEOUT",
+    "FixtureMode",
+    "VerifyOptions",
+    "VerifyUsageError",
+]
+
+DEFAULT_MAX_EXAMPLES = 25
+DEFAULT_TIMEOUT = 30.0
+
+FixtureMode = Literal["auto"]
+
+# An ASGI application: a callable taking (scope, receive, send). Kept loose on purpose so any
+# framework's app (Starlette, connexion, FastAPI, ...) fits without importing it.
+AsgiApp = Any
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    """What to check, where, and how hard.
+
+    Attributes:
+        base_url: the backend's base URL including its API prefix, e.g.
+            ``http://127.0.0.1:8080/api``.
+        api_key: a valid ``x-api-key``. Without it the auth checks (A2, A3) report SKIP.
+        source_urls: ``sourceFileUrl`` values of exports the backend knows.
+        fixtures: ``"auto"`` registers fixture exports through ``POST {base}/viewer/exports``
+            (when the backend has that route) and removes them afterwards.
+        origin: a browser origin; enables the CORS checks (X1, X2, A4).
+        strict: SHOULD checks count too (otherwise they report SKIP).
+        follow_urls: fetch every exported URL of URL mode and compare bytes (U4).
+        big_archive: with ``fixtures="auto"``, build a batch zip past 4 GiB to check ZIP64 (Z7).
+            Uploads about 48 MiB and streams about 4.3 GB through a temporary file.
+        max_examples: examples per property (batch compositions) and per fuzzed operation/mode.
+        seed: the hypothesis seed; ``None`` picks one (the report says which).
+        checks: run only these check IDs (a rule ID selects all of its checks).
+        exclude_checks: leave these check IDs (or rule IDs) out.
+        transport: an ``httpx`` transport to send every request through (sync or async, e.g.
+            ``httpx.ASGITransport(app=app)``); ``None`` uses the network.
+        app: shorthand for ``transport=httpx.ASGITransport(app=app)``: test an ASGI app
+            in-process, with ``base_url`` such as ``http://testserver/api``.
+        timeout: seconds per request.
+        headers: extra headers sent with every request (e.g. a gateway's own token).
+    """
+
+    base_url: str
+    api_key: str | None = None
+    source_urls: tuple[str, ...] = ()
+    fixtures: FixtureMode | None = None
+    origin: str | None = None
+    strict: bool = False
+    follow_urls: bool = False
+    big_archive: bool = False
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+    seed: int | None = None
+    checks: tuple[str, ...] = ()
+    exclude_checks: tuple[str, ...] = ()
+    transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = field(
+        default=None, compare=False, repr=False
+    )
+    app: AsgiApp | None = field(default=None, compare=False, repr=False)
+    timeout: float = DEFAULT_TIMEOUT
+    headers: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def replace(self, **changes: Any) -> VerifyOptions:
+        return dataclasses.replace(self, **changes)
+
+    def validated(self) -> VerifyOptions:
+        """These options, normalised; raise :class:`VerifyUsageError` when unusable."""
+        base = self.base_url.strip()
+        parsed = httpx.URL(base) if base else None
+        if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+            raise VerifyUsageError(
+                f"--base-url must be an absolute http(s) URL such as "
+                f"http://127.0.0.1:8080/api, got {self.base_url!r}"
+            )
+        if self.max_examples < 1:
+            raise VerifyUsageError(f"--max-examples must be at least 1, got {self.max_examples}")
+        if self.fixtures not in (None, "auto"):
+            raise VerifyUsageError(f"--fixtures takes 'auto', got {self.fixtures!r}")
+        if self.big_archive and self.fixtures != "auto":
+            raise VerifyUsageError("the big-archive (ZIP64) check needs --fixtures auto")
+        if self.timeout <= 0:
+            raise VerifyUsageError(f"timeout must be positive, got {self.timeout}")
+        if self.app is not None and self.transport is not None:
+            raise VerifyUsageError("give an ASGI app or a transport, not both")
+        if self.api_key is not None and not self.api_key.strip():
+            raise VerifyUsageError("--api-key is empty")
+        return self.replace(
+            base_url=base.rstrip("/"),
+            source_urls=tuple(dict.fromkeys(u.strip() for u in self.source_urls if u.strip())),
+        )

@@ -1,0 +1,161 @@
+"""pytest plugin: run the conformance suite inside a backend team's own pytest.
+
+Installed with the package (entry point ``pytest11``), it does nothing unless asked:
+
+* ``pytest --export-contract-base-url URL [--export-contract-api-key KEY ...]`` adds one test
+  per contract rule (``export-contract::Z3`` ...), judged from one verify run;
+* the fixtures ``export_contract_verify`` (run verify with any options, e.g. against your ASGI
+  app in-process) and ``export_contract_report`` (the report of the command-line run) can be
+  used in your own tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .config import read_config, settings_from
+from .errors import VerifyError
+from .options import VerifyOptions
+from .results import RuleOutcome, VerifyReport
+from .rules import RULES
+
+__all__ = ["RuleItem", "export_contract_report", "export_contract_verify"]
+
+_PREFIX = "--export-contract-"
+_REPORT_KEY = pytest.StashKey[VerifyReport | VerifyError]()
+_OPTIONS_KEY = pytest.StashKey[VerifyOptions | None]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("export-contract", "export-download contract conformance")
+    group.addoption(f"{_PREFIX}base-url", help="Backend base URL; adds a test per contract rule.")
+    group.addoption(f"{_PREFIX}api-key", help="A valid x-api-key (auth checks skip without).")
+    group.addoption(f"{_PREFIX}source-url", action="append", default=[],
+                    help="sourceFileUrl of a known export (repeatable).")
+    group.addoption(f"{_PREFIX}fixtures", choices=["auto"], help="auto: register fixtures.")
+    group.addoption(f"{_PREFIX}origin", help="Browser origin for the CORS checks.")
+    group.addoption(f"{_PREFIX}strict", action="store_true", default=None,
+                    help="SHOULD rules count too.")
+    group.addoption(f"{_PREFIX}follow-urls", action="store_true", default=None,
+                    help="Fetch exported URLs.")
+    group.addoption(f"{_PREFIX}max-examples", type=int, help="Hypothesis examples per property.")
+    group.addoption(f"{_PREFIX}seed", type=int, help="Hypothesis seed.")
+    group.addoption(f"{_PREFIX}checks", help="Comma-separated check or rule IDs to run.")
+    group.addoption(f"{_PREFIX}exclude-checks", help="Comma-separated IDs to leave out.")
+    group.addoption(f"{_PREFIX}config", help="An export-contract.toml with these options.")
+
+
+def _ids(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def options_from_pytest(config: pytest.Config) -> VerifyOptions | None:
+    """The options given on the pytest command line, or ``None`` without a base URL."""
+    def get(name: str) -> Any:
+        return config.getoption(f"{_PREFIX}{name}")
+
+    config_path = get("config")
+    file_values = read_config(Path(config_path)) if config_path else {}
+    flags = {"base_url": get("base-url"), "api_key": get("api-key"),
+             "source_urls": tuple(get("source-url") or ()), "fixtures": get("fixtures"),
+             "origin": get("origin"), "strict": get("strict"),
+             "follow_urls": get("follow-urls"), "max_examples": get("max-examples"),
+             "seed": get("seed"), "checks": _ids(get("checks")),
+             "exclude_checks": _ids(get("exclude-checks"))}
+    if not flags["base_url"] and not file_values.get("base_url"):
+        return None
+    return settings_from(file_values, flags).options
+
+
+def _session_report(config: pytest.Config) -> VerifyReport:
+    if _REPORT_KEY not in config.stash:
+        options = config.stash.get(_OPTIONS_KEY, None)
+        if options is None:
+            pytest.skip("no --export-contract-base-url given")
+        try:
+            from .runner import run_verify
+
+            config.stash[_REPORT_KEY] = run_verify(options)
+        except VerifyError as exc:
+            config.stash[_REPORT_KEY] = exc
+    result = config.stash[_REPORT_KEY]
+    if isinstance(result, VerifyError):
+        pytest.fail(f"export-contract verify could not run: {result}", pytrace=False)
+    return result
+
+
+class RuleFailed(Exception):
+    """A contract rule is broken; the message carries the evidence."""
+
+
+class RuleItem(pytest.Item):
+    """One contract rule, judged from the session's verify run."""
+
+    def __init__(self, *, rule_id: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rule_id = rule_id
+
+    def runtest(self) -> None:
+        outcome = _session_report(self.config).rule(self.rule_id)
+        if outcome.status == "SKIP":
+            pytest.skip(f"{self.rule_id}: {outcome.reason}")
+        if outcome.status == "FAIL":
+            raise RuleFailed(_failure_text(outcome))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str:
+        if isinstance(excinfo.value, RuleFailed):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[str, int | None, str]:
+        return "export-contract", None, f"export-contract rule {self.rule_id}"
+
+
+def _failure_text(outcome: RuleOutcome) -> str:
+    lines = [f"{outcome.id} ({outcome.level}) {outcome.text}", outcome.reason]
+    for evidence in outcome.evidence:
+        status = f" -> {evidence.status}" if evidence.status is not None else ""
+        lines += [f"- {evidence.message}", f"  {evidence.request}{status}"]
+        lines += [f"  {detail}" for detail in evidence.details]
+        if evidence.curl:
+            lines.append(f"  reproduce: {evidence.curl}")
+    return "\n".join(lines)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        config.stash[_OPTIONS_KEY] = options_from_pytest(config)
+    except VerifyError as exc:
+        raise pytest.UsageError(f"export-contract: {exc}") from None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    if config.stash.get(_OPTIONS_KEY, None) is None:
+        return
+    for rule in RULES:
+        items.append(RuleItem.from_parent(session, name=f"export-contract::{rule.id}",
+                                          rule_id=rule.id))
+
+
+@pytest.fixture(scope="session")
+def export_contract_report(pytestconfig: pytest.Config) -> VerifyReport:
+    """The report of the verify run configured on the command line (skips without one)."""
+    return _session_report(pytestconfig)
+
+
+@pytest.fixture
+def export_contract_verify() -> Callable[..., VerifyReport]:
+    """``export_contract_verify(base_url=..., app=my_asgi_app, ...)`` -> a VerifyReport."""
+    from .runner import run_verify
+
+    def verify(**options: Any) -> VerifyReport:
+        return run_verify(VerifyOptions(**options))
+
+    return verify

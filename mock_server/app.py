@@ -1,0 +1,93 @@
+"""`create_mock_app(settings, options)`: the mock server as an ASGI app.
+
+Layers, outermost first: `front` (journal, log line, wire-level scenarios) -> the shared
+connexion app (CORS, problem details) -> `ScenarioMiddleware` -> `FastPath` (valid download
+requests: the shared guard, then the handler) -> the shared guard (API key, JSON) ->
+connexion's routing and validation -> `MockHandlers`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from connexion import AsyncApp
+from connexion.middleware import MiddlewarePosition
+from starlette.types import Receive, Scope, Send
+
+from export_contract.application import build_app
+from export_contract.routes import RouteTable
+from export_contract.settings import Settings
+from export_contract.signing import UrlSigner
+from export_contract.spec import load_spec
+
+from .admin import AdminApi
+from .catalog import ExportCatalog
+from .fastpath import FastPath
+from .fixtures import load_fixtures
+from .front import MockFront
+from .handlers import MockHandlers
+from .journal import Journal
+from .options import DEV_API_KEY, MOCK_URL_SECRET, MockOptions
+from .pages import PAGE_PATHS, StaticPages
+from .scenario_middleware import ScenarioMiddleware, documented_statuses
+from .scenarios import ScenarioState
+
+__all__ = ["MockApp", "create_mock_app", "mock_settings"]
+
+
+def mock_settings(settings: Settings | None = None) -> Settings:
+    """`settings` with the mock's defaults: with auth on and no key, the development key."""
+    settings = settings or Settings()
+    if settings.auth_enabled and not settings.api_keys:
+        settings = dataclasses.replace(settings, api_keys=(DEV_API_KEY,))
+    return settings
+
+
+class MockApp:
+    """The ASGI app, with handles on the state tests may want to look at."""
+
+    def __init__(self, settings: Settings, options: MockOptions) -> None:
+        self.settings = settings
+        self.options = options
+        spec = load_spec()
+        fixtures = load_fixtures(options.fixtures, options.seed) if options.fixtures else []
+        self.catalog = ExportCatalog(seed=options.seed, strict=options.strict, fixtures=fixtures)
+        self.scenarios = ScenarioState()
+        self.journal = Journal(options.journal_size)
+        routes = RouteTable.from_spec(spec)
+        self.api_prefix = routes.base_path
+        self.handlers = MockHandlers(self.catalog, settings,
+                                     UrlSigner(settings.url_secret or MOCK_URL_SECRET),
+                                     routes.base_path)
+        self.connexion_app: AsyncApp = build_app(self.handlers, settings,
+                                                 import_name=__name__, spec=spec)
+        self.connexion_app.add_middleware(
+            ScenarioMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER,
+            scenarios=self.scenarios, latency_ms=options.latency_ms,
+            statuses=documented_statuses(spec),
+            retry_after_seconds=options.retry_after_seconds)
+        if options.fast_path:
+            self.connexion_app.add_middleware(
+                FastPath, position=MiddlewarePosition.BEFORE_SWAGGER, routes=routes, spec=spec,
+                settings=settings, handlers={"downloadExport": self.handlers.download_export,
+                          "downloadBatch": self.handlers.download_batch})
+        admin = AdminApi(self.scenarios, self.journal, self.catalog)
+        for path, endpoint, methods in admin.routes():
+            self.connexion_app.add_url_rule(path, endpoint=path, view_func=endpoint,
+                                            methods=methods)
+        page_key = DEV_API_KEY if DEV_API_KEY in settings.api_keys else None
+        pages = StaticPages(page_key if settings.auth_enabled else None)
+        for path in PAGE_PATHS:
+            self.connexion_app.add_url_rule(path, endpoint=path, view_func=pages.endpoint,
+                                            methods=["GET"])
+        self.front = MockFront(self.connexion_app, routes=routes, journal=self.journal,
+                               options=options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.front(scope, receive, send)
+
+
+def create_mock_app(settings: Settings | None = None,
+                    options: MockOptions | None = None) -> MockApp:
+    """The mock as an ASGI app; `None` means the defaults (development key, zero set-up)."""
+    return MockApp(mock_settings(settings), options or MockOptions())

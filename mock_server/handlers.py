@@ -1,0 +1,221 @@
+"""The operations of the spec, answered from the mock's in-memory catalog.
+
+Method names are the operationIds in snake_case (see `export_contract.application`). The
+scenarios that change what a response says (names, exported URLs) are applied here; those
+that change how it travels are applied by `front`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.responses import Response
+
+from export_contract.filenames import content_disposition, safe_filename, split_extension
+from export_contract.problems import ApiProblem
+from export_contract.registration_rules import (
+    RegistrationError,
+    check_source_url,
+    name_and_type,
+)
+from export_contract.settings import Settings
+from export_contract.signing import TokenExpired, TokenInvalid, UrlSigner
+from export_contract.zipnames import EntryNamer
+
+from .catalog import ExportCatalog, MockExport
+from .context import RequestState, current_state, request_base_url
+from .zipping import build_zip
+
+__all__ = ["BATCH_FILENAME", "FILES_ROUTE", "MockHandlers"]
+
+BATCH_FILENAME = "exports.zip"
+NON_ASCII_BATCH_FILENAME = "résumé-exports.zip"
+FILES_ROUTE = "/viewer/exports/files/"
+_MAX_MANIFEST_HEADER = 8 * 1024
+_EXPIRED_TTL = -3600
+_TOKEN_CACHE = 1024
+
+
+class MockHandlers:
+    def __init__(self, catalog: ExportCatalog, settings: Settings, signer: UrlSigner,
+                 api_prefix: str) -> None:
+        self.catalog = catalog
+        self.settings = settings
+        self.signer = signer
+        self.api_prefix = api_prefix
+        self._tokens: dict[tuple[str, str, int, int], str] = {}
+
+    # -- downloads ---------------------------------------------------------------------------
+
+    async def download_export(self, body: dict[str, Any], response_type: str | None = None
+                              ) -> Response:
+        url = body["sourceFileUrl"]
+        export = self.catalog.resolve(url)
+        if export is None:
+            raise ApiProblem(404, f"No export is registered for sourceFileUrl {url}; "
+                                  "register it first (hosts under .invalid never resolve).",
+                             title="Export not found")
+        state = current_state()
+        if response_type == "urls":
+            return _json({"success": True, "exportedUrl": self._exported_url(export, state)})
+        return _file_response(export, _display_name(export.filename, state))
+
+    async def download_batch(self, body: dict[str, Any], response_type: str | None = None
+                             ) -> Response:
+        urls = [item["sourceFileUrl"] for item in body["items"]]
+        if len(urls) > self.settings.max_items:
+            raise ApiProblem(413, f"The batch has {len(urls)} items; this backend accepts at "
+                                  f"most {self.settings.max_items} per request. Split the batch.")
+        exports = [self.catalog.resolve(url) for url in urls]
+        if not any(exports):
+            raise ApiProblem(404, f"None of the {len(urls)} items is a registered export "
+                                  f"(first: {urls[0]}); register them first.",
+                             title="Export not found")
+        state = current_state()
+        if response_type == "urls":
+            return _json({
+                "success": True,
+                "exportedUrls": [self._exported_url(e, state) for e in exports if e is not None],
+                "skipped": [{"sourceFileUrl": url, "reason": "not_found"}
+                            for url, e in zip(urls, exports, strict=True) if e is None],
+            })
+        return _zip_response(urls, exports, state)
+
+    async def get_exported_file(self, token: str) -> Response:
+        state = current_state()
+        if state is not None and state.has("expired-url"):
+            raise _expired(int(datetime.now(tz=UTC).timestamp()))
+        try:
+            claims = self.signer.verify(token)
+        except TokenExpired as exc:
+            raise _expired(exc.expired_at) from exc
+        except TokenInvalid as exc:
+            raise ApiProblem(403, "This exported URL's signature does not match; use the URL "
+                                  "exactly as the backend issued it.",
+                             title="Invalid exported URL", slug="invalid-url") from exc
+        export = self.catalog.resolve(str(claims.get("u", "")))
+        if export is None or export.sha256[:32] != claims.get("h"):
+            raise ApiProblem(404, "The export behind this URL was removed or replaced; "
+                                  "request a new URL.", title="Export not found")
+        return _file_response(export, _display_name(export.filename, state))
+
+    # -- registration ------------------------------------------------------------------------
+
+    async def register_export(self, body: dict[str, Any], file: UploadFile | None = None
+                              ) -> Response:
+        url = _form_text(body, "sourceFileUrl")
+        if not url:
+            raise ApiProblem(400, "sourceFileUrl: missing required form field (an absolute "
+                                  "http(s) URL of at most 2048 characters).")
+        if not isinstance(file, UploadFile):
+            raise ApiProblem(400, "file: missing required form field; send the export's bytes "
+                                  "as a file part named 'file'.")
+        try:
+            check_source_url(url)
+            filename, content_type = name_and_type(
+                url, _form_text(body, "filename"), _form_text(body, "contentType"),
+                file.content_type)
+            content = await file.read()
+        except RegistrationError as exc:
+            raise ApiProblem(400, str(exc)) from exc
+        finally:
+            await file.close()
+        if not content:
+            raise ApiProblem(400, "file: the uploaded file is empty; exports must have at least "
+                                  "one byte.")
+        export = MockExport(url, filename, content_type, content)
+        created = self.catalog.register(export)
+        return _json({"success": True, **export.as_json()}, status=201 if created else 200)
+
+    async def list_exports(self) -> Response:
+        return _json({"success": True,
+                      "exports": [e.as_json() for e in self.catalog.registered()]})
+
+    async def delete_export(self, source_file_url: str) -> Response:
+        if not self.catalog.delete(source_file_url):
+            raise ApiProblem(404, f"No export is registered for sourceFileUrl "
+                                  f"{source_file_url}; nothing was deleted.")
+        return _json({"success": True, "sourceFileUrl": source_file_url})
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _exported_url(self, export: MockExport, state: RequestState | None) -> str:
+        base = self.settings.public_base_url
+        if base is None:
+            base = (request_base_url(state, self.api_prefix) if state is not None
+                    else f"http://{self.settings.host}:{self.settings.port}{self.api_prefix}")
+        expired = state is not None and state.has("expired-url")
+        ttl = _EXPIRED_TTL if expired else self.settings.url_ttl_seconds
+        token = self._token(export.source_file_url, export.sha256[:32], ttl, int(time.time()))
+        return f"{base.rstrip('/')}{FILES_ROUTE}{token}"
+
+    def _token(self, url: str, digest: str, ttl: int, now: int) -> str:
+        # Tokens are a function of these arguments: within one second the same export gets
+        # the same token, so a busy second signs each export once.
+        key = (url, digest, ttl, now)
+        token = self._tokens.get(key)
+        if token is None:
+            if len(self._tokens) >= _TOKEN_CACHE:
+                self._tokens.clear()
+            token = self._tokens[key] = self.signer.sign({"u": url, "h": digest}, ttl, now=now)
+        return token
+
+
+def _display_name(filename: str, state: RequestState | None) -> str:
+    if state is not None and state.has("non-ascii-filename"):
+        stem, ext = split_extension(filename)
+        return safe_filename(f"résumé {stem} 報告{ext}")
+    return filename
+
+
+def _file_response(export: MockExport, filename: str) -> Response:
+    return Response(export.content, media_type=export.content_type,
+                    headers={"Content-Disposition": content_disposition(filename)})
+
+
+def _zip_response(urls: Sequence[str], exports: Sequence[MockExport | None],
+                  state: RequestState | None) -> Response:
+    first = next(e for e in exports if e is not None)
+    duplicate = state is not None and state.has("duplicate-names")
+    namer = EntryNamer()
+    entries: list[tuple[str, bytes]] = []
+    manifest: list[dict[str, str]] = []
+    for url, export in zip(urls, exports, strict=True):
+        if export is None:
+            manifest.append({"sourceFileUrl": url, "outcome": "skipped", "reason": "not_found"})
+            continue
+        name = first.filename if duplicate else export.filename
+        name = namer.claim(_display_name(name, state))
+        entries.append((name, export.content))
+        manifest.append({"sourceFileUrl": url, "outcome": "ok", "entry": name})
+    non_ascii = state is not None and state.has("non-ascii-filename")
+    headers = {"Content-Disposition": content_disposition(
+        NON_ASCII_BATCH_FILENAME if non_ascii else BATCH_FILENAME)}
+    encoded = base64.b64encode(json.dumps(manifest, separators=(",", ":")).encode())
+    if len(encoded) <= _MAX_MANIFEST_HEADER:
+        headers["X-Export-Manifest"] = encoded.decode("ascii")
+    return Response(build_zip(entries), media_type="application/zip", headers=headers)
+
+
+def _expired(expired_at: int) -> ApiProblem:
+    expired = datetime.fromtimestamp(expired_at, tz=UTC)
+    return ApiProblem(410, f"This exported URL expired at {expired:%Y-%m-%dT%H:%M:%SZ}; "
+                           "request a new one.")
+
+
+def _json(payload: dict[str, Any], status: int = 200) -> Response:
+    return Response(json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+                    status_code=status, media_type="application/json")
+
+
+def _form_text(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return value.strip() if isinstance(value, str) else ""

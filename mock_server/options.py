@@ -1,0 +1,51 @@
+"""`MockOptions`: what the mock adds on top of the shared `Settings`, with every default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["DEFAULT_PORT", "DEV_API_KEY", "MOCK_URL_SECRET", "MockOptions"]
+
+# The key the mock accepts when none is given: fixed and printed, so a frontend works with
+# zero set-up. It protects nothing; it only lets the frontend exercise its key handling.
+DEV_API_KEY = "mock-dev-key"
+DEFAULT_PORT = 4010
+# Exported URLs stay valid across restarts of the mock (unless Settings.url_secret is set).
+MOCK_URL_SECRET = b"export-contract mock: exported URL signing key"
+
+
+@dataclass(frozen=True)
+class MockOptions:
+    """How the mock resolves exports and behaves; `Settings` holds auth, CORS and limits.
+
+    Attributes:
+        fixtures: a folder, or a YAML/JSON file, of named exports to load at start.
+        strict: resolve only fixtures and registered exports (no generated files).
+        latency_ms: added before every API response.
+        seed: changes every generated file's bytes (the same seed gives the same bytes).
+        journal_size: how many requests `GET /__mock/requests` keeps (oldest dropped first).
+        log_requests: log one line per request.
+        fast_path: answer spec-valid download requests without connexion's per-request
+            machinery (same handlers, same results; see `fastpath`).
+        slow_stream_seconds: how long the `slow-stream` scenario takes to send a body.
+        retry_after_seconds: the `Retry-After` of the `rate-limited` scenario.
+    """
+
+    fixtures: Path | None = None
+    strict: bool = False
+    latency_ms: int = 0
+    seed: int = 0
+    journal_size: int = 1000
+    log_requests: bool = True
+    fast_path: bool = True
+    slow_stream_seconds: float = 3.0
+    retry_after_seconds: int = 30
+
+    def __post_init__(self) -> None:
+        if self.latency_ms < 0:
+            raise ValueError(f"latency must be 0 or more milliseconds, got {self.latency_ms}")
+        if self.journal_size < 0:
+            raise ValueError(f"journal size must be 0 or more, got {self.journal_size}")
+        if self.slow_stream_seconds < 0:
+            raise ValueError("slow_stream_seconds must be 0 or more")

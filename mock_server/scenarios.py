@@ -1,0 +1,175 @@
+"""Named scenarios, the `Prefer` request header, and the scenario the admin API switched on.
+
+A request picks its behaviour with `Prefer` (Prism's convention, RFC 7240 syntax):
+`Prefer: code=404`, `Prefer: delay=1500`, `Prefer: scenario=rate-limited`, or several at
+once (`Prefer: scenario=slow-stream, delay=500`). Browser tests that cannot set headers
+switch a scenario on for the next requests with `PUT /__mock/scenario` instead. A `Prefer`
+header wins over the admin scenario and does not use up its count.
+
+Scenarios apply to the download operations and to exported URLs; registration, the
+journal and the admin API are never affected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from export_contract.problems import ApiProblem
+
+__all__ = [
+    "MAX_DELAY_MS",
+    "SCENARIOS",
+    "SCENARIO_OPERATIONS",
+    "Preferences",
+    "Scenario",
+    "ScenarioState",
+    "describe_scenarios",
+    "parse_prefer",
+    "scenario_named",
+]
+
+MAX_DELAY_MS = 120_000
+SCENARIO_OPERATIONS = frozenset({"downloadExport", "downloadBatch", "getExportedFile"})
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    summary: str
+    # Error scenarios answer this status with a problem-details body instead of the export.
+    status: int | None = None
+    detail: str = ""
+
+
+SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
+    Scenario("server-error", "500 problem details, as when the backend fails.", 500,
+             "The export service failed while answering (mock scenario server-error)."),
+    Scenario("bad-gateway", "502 problem details, as when an upstream service fails.", 502,
+             "The storage service did not answer correctly (mock scenario bad-gateway)."),
+    Scenario("unauthorized", "401, as when the x-api-key header is missing.", 401,
+             "Send your API key in the x-api-key header (mock scenario unauthorized)."),
+    Scenario("forbidden", "403, as when the x-api-key is not accepted.", 403,
+             "The x-api-key header holds a key this backend does not accept (mock scenario "
+             "forbidden)."),
+    Scenario("not-found", "404, as when no requested export exists.", 404,
+             "No requested export is registered (mock scenario not-found)."),
+    Scenario("rate-limited", "429 with a Retry-After header.", 429,
+             "Too many requests (mock scenario rate-limited); retry after the Retry-After "
+             "delay."),
+    Scenario("missing-content-disposition",
+             "Files and zips come without Content-Disposition (the client falls back to "
+             "canvas-export names)."),
+    Scenario("no-expose-headers",
+             "No Access-Control-Expose-Headers: a page on another origin cannot read the "
+             "filename."),
+    Scenario("non-ascii-filename",
+             "Files and zip entries get non-ASCII names (filename* with an ASCII fallback)."),
+    Scenario("duplicate-names",
+             "Every entry of a batch zip takes the first item's filename, so the zip numbers "
+             "them: name.ext, name (1).ext, ..."),
+    Scenario("slow-stream", "Headers at once, then the body in small pieces over a few seconds."),
+    Scenario("truncated-zip",
+             "The zip (or file) stops halfway and the connection drops."),
+    Scenario("expired-url",
+             "Exported URLs are issued already expired; fetching one answers 410."),
+)}
+
+# Prefer: code=N maps to the scenario of that status, so both ways give the same body.
+_BY_STATUS = {s.status: s for s in SCENARIOS.values() if s.status is not None}
+
+
+def scenario_named(name: str) -> Scenario:
+    try:
+        return SCENARIOS[name.strip().lower()]
+    except KeyError:
+        raise ApiProblem(400, f"Unknown mock scenario {name!r}; known: "
+                              f"{', '.join(SCENARIOS)}.", title="Unknown scenario") from None
+
+
+def describe_scenarios() -> list[str]:
+    """One line per scenario: the name, padded, then what it does."""
+    width = max(len(name) for name in SCENARIOS)
+    return [f"{s.name.ljust(width)}  {s.summary}" for s in SCENARIOS.values()]
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """What a request's `Prefer` header asked of the mock."""
+
+    scenario: Scenario | None = None
+    code: int | None = None
+    delay_ms: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return self.scenario is None and self.code is None and not self.delay_ms
+
+
+NO_PREFERENCES = Preferences()
+
+
+def parse_prefer(values: Iterable[str]) -> Preferences:
+    """Our preferences from `Prefer` header values; other preferences are ignored (RFC 7240).
+
+    Raises ApiProblem(400) for a preference of ours with a value that cannot be used.
+    """
+    scenario: Scenario | None = None
+    code: int | None = None
+    delay_ms = 0
+    for value in values:
+        for item in value.replace(";", ",").split(","):
+            key, sep, raw = item.partition("=")
+            key = key.strip().lower()
+            raw = raw.strip().strip('"').strip()
+            if not sep or key not in ("code", "delay", "scenario"):
+                continue
+            if key == "scenario":
+                scenario = scenario_named(raw)
+            elif key == "code":
+                code = _bounded_int(raw, "code", 100, 599)
+            else:
+                delay_ms = _bounded_int(raw, "delay", 0, MAX_DELAY_MS)
+    return Preferences(scenario, code, delay_ms)
+
+
+def _bounded_int(raw: str, name: str, low: int, high: int) -> int:
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        unit = " milliseconds" if name == "delay" else ""
+        raise ApiProblem(400, f"Prefer: {name}={raw!r} is not usable; expected a whole number "
+                              f"from {low} to {high}{unit}.", title="Invalid Prefer header")
+    return int(raw)
+
+
+class ScenarioState:
+    """The scenario the admin API switched on, for `remaining` requests (None: until reset)."""
+
+    def __init__(self) -> None:
+        self.active: Scenario | None = None
+        self.remaining: int | None = None
+
+    def set(self, scenario: Scenario | None, count: int | None = None) -> None:
+        if count is not None and count < 1:
+            raise ApiProblem(400, f"count must be 1 or more (or left out for every request "
+                                  f"until reset), got {count}.")
+        self.active = scenario
+        self.remaining = count if scenario is not None else None
+
+    def claim(self) -> Scenario | None:
+        """The scenario for the next request, counting it against `remaining`."""
+        scenario = self.active
+        if scenario is not None and self.remaining is not None:
+            self.remaining -= 1
+            if self.remaining <= 0:
+                self.active = None
+                self.remaining = None
+        return scenario
+
+    def reset(self) -> None:
+        self.set(None)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "scenario": self.active.name if self.active else None,
+            "remaining": self.remaining,
+        }

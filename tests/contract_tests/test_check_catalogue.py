@@ -1,0 +1,76 @@
+"""The rule list and the check catalogue: complete, stable, and selectable by ID."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+import contract_tests
+from contract_tests.catalogue import CHECKS, CHECKS_BY_ID, check, checks_for_rule, select_checks
+from contract_tests.rules import RULES, rule
+
+CONTRACT_RULE_IDS = (
+    [f"Q{n}" for n in range(1, 8)] + [f"A{n}" for n in range(1, 5)]
+    + [f"S{n}" for n in range(1, 5)] + ["B1", "E1", "E2", "D1", "D2"]
+    + [f"F{n}" for n in range(1, 7)] + [f"Z{n}" for n in range(1, 8)]
+    + [f"U{n}" for n in range(1, 5)] + ["X1", "X2"]
+)
+PACKAGE = Path(contract_tests.__file__).parent
+
+
+def test_every_contract_rule_is_listed_once_with_a_level_and_text() -> None:
+    assert sorted(r.id for r in RULES) == sorted(CONTRACT_RULE_IDS)
+    assert all(r.level in ("MUST", "SHOULD", "INFO") and len(r.text) > 20 for r in RULES)
+
+
+def test_every_rule_is_enforced_by_at_least_one_check() -> None:
+    for rule_id in CONTRACT_RULE_IDS:
+        assert checks_for_rule(rule_id), rule_id
+
+
+def test_check_ids_are_unique_kebab_case_with_a_gating_level() -> None:
+    assert len(CHECKS_BY_ID) == len(CHECKS)
+    for entry in CHECKS:
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", entry.id), entry.id
+        assert entry.level in ("MUST", "SHOULD")
+        assert entry.rule_ids and all(rule(r) for r in entry.rule_ids)
+        assert isinstance(entry.rule_ids, tuple) and entry.description
+
+
+def test_should_rules_have_only_should_checks() -> None:
+    for r in RULES:
+        if r.level == "SHOULD":
+            assert {c.level for c in checks_for_rule(r.id)} == {"SHOULD"}, r.id
+
+
+def test_selection_accepts_check_ids_and_rule_ids() -> None:
+    assert [c.id for c in select_checks(["Z3"])] == ["zip-entry-names-unique"]
+    chosen = select_checks(["Q6", "zip-valid-crc"], exclude=["content-type-wrong-rejected"])
+    assert [c.id for c in chosen] == ["response-type-unknown-rejected", "zip-valid-crc"]
+    assert select_checks() == CHECKS
+    with pytest.raises(ValueError, match="unknown check or rule ID 'Z9'"):
+        select_checks(["Z9"])
+
+
+def test_every_check_id_is_judged_by_some_probe() -> None:
+    """A catalogue entry that no probe ever records could never fail."""
+    recorded: set[str] = set()
+    for path in PACKAGE.rglob("*.py"):
+        if path.name == "catalogue.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                recorded.add(node.value)
+    assert {c.id for c in CHECKS} - recorded == set()
+    assert check("zip-entry-names-unique").rule_ids == ("Z3",)
+
+
+def test_checks_judge_backends_over_http_only() -> None:
+    forbidden = re.compile(r"^\s*(from|import)\s+(reference_impl|mock_server|export_contract\."
+                           r"(filenames|zipnames|application|guards|auth|routes|signing|"
+                           r"source_urls|problems))", re.MULTILINE)
+    for path in PACKAGE.rglob("*.py"):
+        assert not forbidden.search(path.read_text(encoding="utf-8")), path.name

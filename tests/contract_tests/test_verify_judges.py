@@ -1,0 +1,140 @@
+"""The judges on hand-made exchanges: each check can fail, and says why with evidence."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+
+import httpx
+
+from contract_tests.catalogue import CHECKS
+from contract_tests.client import Exchange
+from contract_tests.downloads import judge_file_response
+from contract_tests.exports import KnownExport
+from contract_tests.observers import ExchangeObserver
+from contract_tests.options import VerifyOptions
+from contract_tests.results import CheckOutcome
+from contract_tests.url_mode import judge_batch_urls
+from contract_tests.verdicts import Verdicts
+from contract_tests.zips import judge_zip
+
+BASE = "http://testserver/api"
+KEY = "valid-key"
+
+
+def _verdicts() -> Verdicts:
+    return Verdicts(CHECKS, VerifyOptions(base_url=BASE, api_key=KEY, origin="https://app",
+                                          strict=True, follow_urls=True))
+
+
+def _exchange(status: int = 200, headers: dict[str, str] | None = None, content: bytes = b"",
+              path: str = "/viewer/exports/download", key: str | None = KEY) -> Exchange:
+    return Exchange(method="POST", url=BASE + path, request_headers={"x-api-key": KEY},
+                    json_body={"sourceFileUrl": "https://a.example/x.pdf"}, raw_body=None,
+                    status=status, headers=httpx.Headers(headers or {}), content=content,
+                    key_sent=key, key_is_valid=key == KEY, well_formed=True,
+                    wire_length=len(content))
+
+
+def _outcome(verdicts: Verdicts, check_id: str) -> CheckOutcome:
+    return verdicts.report(seed=0, request_count=0, duration_seconds=0).check(check_id)
+
+
+def _export(name: str, content: bytes) -> KnownExport:
+    return KnownExport(f"https://a.example/{name}", name, "application/pdf",
+                       hashlib.sha256(content).hexdigest(), len(content))
+
+
+def _zip(*entries: tuple[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in entries:
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_content_length_mismatch_fails_with_both_numbers() -> None:
+    verdicts = _verdicts()
+    observe = ExchangeObserver(verdicts, BASE, None, KEY)
+    observe(_exchange(headers={"content-length": "10"}, content=b"%PDF-1"))
+    outcome = _outcome(verdicts, "content-length-matches-body")
+    assert outcome.status == "FAIL"
+    assert outcome.evidence[0].message == "Content-Length says 10 bytes, the body has 6"
+    assert outcome.evidence[0].curl is not None and "$EXPORT_API_KEY" in outcome.evidence[0].curl
+
+
+def test_error_observations_cover_shape_problem_details_and_documented_status() -> None:
+    verdicts = _verdicts()
+    observe = ExchangeObserver(verdicts, BASE, None, KEY)
+    observe(_exchange(418, {"content-type": "text/html"}, b"<h1>teapot</h1>"))
+    observe(_exchange(400, {"content-type": "application/json"},
+                      json.dumps({"title": "x", "status": 404, "success": False}).encode()))
+    assert _outcome(verdicts, "status-documented").status == "FAIL"
+    assert "not JSON" in _outcome(verdicts, "error-not-a-download").evidence[0].message
+    problems = [e.message for e in _outcome(verdicts, "error-problem-details").evidence]
+    assert any("lacks string member(s) type, detail" in m for m in problems)
+    assert any("'status' is 404, the response status 400" in m for m in problems)
+
+
+def test_valid_key_refused_and_hidden_filename_are_caught() -> None:
+    verdicts = _verdicts()
+    observe = ExchangeObserver(verdicts, BASE, "https://app", KEY)
+    observe(_exchange(401, {"content-type": "application/problem+json"}, b"{}"))
+    observe(_exchange(200, {"content-type": "application/pdf",
+                            "access-control-allow-origin": "*"}, b"%PDF"))
+    assert _outcome(verdicts, "auth-valid-key-accepted").status == "FAIL"
+    evidence = _outcome(verdicts, "cors-exposes-content-disposition").evidence[0]
+    assert evidence.details == ("Access-Control-Expose-Headers: (missing)",)
+
+
+def test_non_ascii_name_without_fallback_and_wrong_extension_are_caught() -> None:
+    verdicts = _verdicts()
+    disposition = "attachment; filename*=UTF-8''l%C3%B6go.png"
+    exchange = _exchange(headers={"content-type": "image/jpeg",
+                                  "content-disposition": disposition}, content=b"\xff\xd8")
+    assert judge_file_response(exchange, verdicts, batch=False) == "lögo.png"
+    assert _outcome(verdicts, "filename-non-ascii-fallback").status == "FAIL"
+    assert "means image/png" in _outcome(verdicts, "filename-extension-matches-type"
+                                         ).evidence[0].message
+    assert _outcome(verdicts, "content-disposition-attachment").status == "PASS"
+
+
+def test_zip_entry_named_differently_from_its_free_filename_breaks_z5() -> None:
+    verdicts = _verdicts()
+    plan = _export("plan.pdf", b"A")
+    content = _zip(("export-1.pdf", b"A"), ("plan.pdf", b"A"))
+    judge_zip(_exchange(headers={"content-type": "application/zip"}, content=content,
+                        path="/viewer/exports/download-batch"), [plan, plan], verdicts)
+    messages = [e.message for e in _outcome(verdicts, "zip-entry-names-follow-filenames").evidence]
+    assert messages[0].startswith("zip entry 'export-1.pdf' should be named 'plan.pdf'")
+    assert "does not de-duplicate the taken name" not in " ".join(messages)
+    assert _outcome(verdicts, "zip-entry-bytes-match-single-download").status == "PASS"
+
+
+def test_zip_entries_out_of_request_order_break_z4() -> None:
+    verdicts = _verdicts()
+    first, second = _export("a.pdf", b"first"), _export("b.pdf", b"second")
+    content = _zip(("b.pdf", b"second"), ("a.pdf", b"first"))
+    judge_zip(_exchange(headers={"content-type": "application/zip"}, content=content,
+                        path="/viewer/exports/download-batch"), [first, second], verdicts)
+    outcome = _outcome(verdicts, "zip-entry-bytes-match-single-download")
+    assert outcome.evidence[0].message == "zip entries are not in request order"
+    assert outcome.evidence[0].details[0] == "entries: 'b.pdf', 'a.pdf'"
+
+
+def test_skipped_records_must_name_the_unresolved_items_in_order() -> None:
+    verdicts = _verdicts()
+    plan = _export("plan.pdf", b"A")
+    body = {"success": True, "exportedUrls": ["https://x.example/1"],
+            "skipped": [{"sourceFileUrl": "https://unknown.invalid/b"},
+                        {"sourceFileUrl": "https://unknown.invalid/a"}]}
+    exchange = _exchange(headers={"content-type": "application/json"},
+                         content=json.dumps(body).encode(), path="/viewer/exports/download-batch")
+    items = ["https://unknown.invalid/a", plan.source_file_url, "https://unknown.invalid/b"]
+    assert judge_batch_urls(exchange, items, [None, plan, None], verdicts) is None
+    outcome = _outcome(verdicts, "url-mode-batch-lists")
+    assert outcome.status == "FAIL"
+    assert "should name 'https://unknown.invalid/a'" in outcome.evidence[0].message
+    assert _outcome(verdicts, "batch-items-not-collapsed").status == "PASS"

@@ -1,0 +1,122 @@
+"""The site in headless Chromium, opened from file:// with every other request blocked.
+
+Screenshots go to test-artifacts/ at the repository root.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from docs_site import BuiltSite
+from export_contract.spec import load_spec
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _operations() -> list[tuple[str, str]]:
+    return [(operation["tags"][0], operation["operationId"])
+            for path_item in load_spec()["paths"].values()
+            for operation in path_item.values()
+            if isinstance(operation, dict) and "operationId" in operation]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("no Chromium installed (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="Playwright for Python is not installed")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A page that may load file:// URLs only, and remembers everything that went wrong."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    opened.problems = []
+    opened.blocked = []
+
+    def only_local(route: Any) -> None:
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            opened.blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    opened.on("pageerror", lambda error: opened.problems.append(f"page error: {error}"))
+    opened.on("console", lambda message: message.type == "error"
+              and opened.problems.append(f"console: {message.text}"))
+    yield opened
+    context.close()
+
+
+def _artifact(request: pytest.FixtureRequest, name: str) -> Path:
+    folder = Path(request.config.rootpath) / "test-artifacts"
+    folder.mkdir(exist_ok=True)
+    return folder / name
+
+
+def test_reference_shows_every_operation(site: BuiltSite, page: Any,
+                                         request: pytest.FixtureRequest) -> None:
+    page.goto((site.root / "reference.html").as_uri())
+    page.wait_for_selector(".opblock", timeout=20_000)
+    operations = _operations()
+    assert page.locator(".opblock").count() == len(operations)
+    for tag, operation_id in operations:
+        block = page.locator(f"#operations-{tag}-{operation_id}")
+        block.wait_for(state="visible", timeout=5_000)
+        assert operation_id in block.inner_text()
+    page.screenshot(path=str(_artifact(request, "docs-reference.png")), full_page=True)
+    assert page.problems == [] and page.blocked == []
+
+
+def test_reference_deep_link_opens_the_operation_with_its_statuses(site: BuiltSite,
+                                                                   page: Any) -> None:
+    page.goto((site.root / "reference.html").as_uri() + "#/download/downloadBatch")
+    block = page.locator("#operations-download-downloadBatch")
+    responses = block.locator(".responses-table tr.response > td.response-col_status")
+    responses.first.wait_for(state="visible", timeout=20_000)
+    statuses = [text.strip() for text in responses.all_inner_texts()]
+    expected = list(load_spec()["paths"]["/viewer/exports/download-batch"]["post"]["responses"])
+    assert statuses == expected
+    assert page.problems == [] and page.blocked == []
+
+
+def test_guide_renders_with_working_anchors(site: BuiltSite, page: Any,
+                                           request: pytest.FixtureRequest) -> None:
+    page.goto((site.root / "index.html").as_uri())
+    assert page.locator("h1").inner_text().startswith(load_spec()["info"]["title"])
+    page.screenshot(path=str(_artifact(request, "docs-guide.png")))
+    page.get_by_role("link", name="downloadBatch: responseType=urls").first.click()
+    assert page.url.endswith("#downloadbatch-responsetypeurls")
+    heading = page.locator("#downloadbatch-responsetypeurls")
+    assert heading.is_visible()
+    assert heading.evaluate("element => element.getBoundingClientRect().top") < 100
+    assert page.locator("table").count() > 5
+    assert page.problems == [] and page.blocked == []
+
+
+def test_navigation_reaches_every_page(site: BuiltSite, page: Any) -> None:
+    page.goto((site.root / "index.html").as_uri())
+    targets = page.locator(".site-nav nav a").evaluate_all("links => links.map(a => a.href)")
+    assert len(targets) == 5
+    for target in targets:
+        assert target.startswith("file://")
+        assert Path(target.removeprefix("file://")).is_file()
+    page.locator(".site-nav nav a", has_text="API reference").click()
+    page.wait_for_selector(".opblock", timeout=20_000)
+    assert page.problems == [] and page.blocked == []

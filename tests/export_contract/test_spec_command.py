@@ -1,0 +1,104 @@
+"""`export-contract spec`: print or write the spec; `--check` compares another one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from export_contract.cli import main
+from export_contract.spec import load_spec, spec_text
+
+
+def _invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["spec", *args])
+    return result.exit_code, result.output
+
+
+def _write_copy(tmp_path: Path, change: str = "", replacement: str = "") -> Path:
+    text = spec_text()
+    if change:
+        assert change in text
+        text = text.replace(change, replacement, 1)
+    path = tmp_path / "their-openapi.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_prints_the_bundled_spec_as_yaml_by_default() -> None:
+    assert _invoke() == (0, spec_text())
+
+
+def test_prints_the_spec_as_json() -> None:
+    code, output = _invoke("--format", "json")
+    assert code == 0 and json.loads(output) == load_spec()
+
+
+@pytest.mark.parametrize("output_format", ["yaml", "json"])
+def test_writes_the_spec_to_a_file(tmp_path: Path, output_format: str) -> None:
+    target = tmp_path / f"openapi.{output_format}"
+    assert _invoke("--format", output_format, "--out", str(target)) == (0, "")
+    assert yaml.safe_load(target.read_text(encoding="utf-8")) == load_spec()
+
+
+def test_check_of_an_identical_copy_exits_0(tmp_path: Path) -> None:
+    code, output = _invoke("--check", str(_write_copy(tmp_path)))
+    assert code == 0
+    assert "Result: compatible with the contract." in output
+
+
+def test_check_finds_a_removed_status_code(tmp_path: Path) -> None:
+    # The single download's 404 is the first `$ref: NotFound` line of the spec.
+    copy = _write_copy(tmp_path, '        "404":\n          $ref: "#/components/responses/NotFound"'
+                                 '\n', "")
+    code, output = _invoke("--check", str(copy))
+    assert code == 1
+    assert "POST /api/viewer/exports/download (downloadExport)" in output
+    assert "status: 404 is not documented (the contract documents it)" in output
+
+
+def test_check_finds_a_changed_schema(tmp_path: Path) -> None:
+    copy = _write_copy(tmp_path, "      maxLength: 2048\n", "      maxLength: 4096\n")
+    code, output = _invoke("--check", str(copy))
+    assert code == 1
+    assert ("request schema: application/json /properties/sourceFileUrl/maxLength: 2048 → 4096"
+            in output)
+
+
+def test_check_reports_json_for_tools(tmp_path: Path) -> None:
+    copy = _write_copy(tmp_path, "      maxLength: 2048\n", "      maxLength: 4096\n")
+    code, output = _invoke("--check", str(copy), "--format", "json",
+                           "--operation", "downloadBatch")
+    assert code == 1
+    data = json.loads(output)
+    assert data["compatible"] is False and data["comparedOperations"] == 1
+    assert [d["aspect"] for d in data["differences"]] == ["request schema"]
+
+
+@pytest.mark.parametrize("content", ["openapi: [", "openapi: 3.0.3\npaths: {}\n"])
+def test_check_of_an_invalid_spec_exits_2(tmp_path: Path, content: str) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(content, encoding="utf-8")
+    code, output = _invoke("--check", str(broken))
+    assert code == 2
+    assert output.startswith("invalid: ")
+
+
+def test_check_of_a_missing_file_exits_2(tmp_path: Path) -> None:
+    code, output = _invoke("--check", str(tmp_path / "nope.yaml"))
+    assert code == 2 and "cannot be read" in output
+
+
+@pytest.mark.parametrize("args", [["--operation", "downloadExport"],
+                                  ["--check", "x.yaml", "--out", "y.yaml"],
+                                  ["--check", "x.yaml", "--format", "yaml"]])
+def test_flags_that_do_not_go_together_are_usage_errors(args: list[str]) -> None:
+    assert _invoke(*args)[0] == 2
+
+
+def test_an_unknown_operation_is_a_usage_error(tmp_path: Path) -> None:
+    code, output = _invoke("--check", str(_write_copy(tmp_path)), "--operation", "nope")
+    assert code == 2 and "no such operation in the contract: nope" in output

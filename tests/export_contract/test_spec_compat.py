@@ -1,0 +1,169 @@
+"""Comparing another spec with the contract's: what differs, what is only a note."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from export_contract.spec import load_spec
+from export_contract.spec_compat import compare_specs
+
+OURS = load_spec()
+DOWNLOAD = "POST /api/viewer/exports/download (downloadExport)"
+BATCH = "POST /api/viewer/exports/download-batch (downloadBatch)"
+
+
+def _theirs() -> dict[str, Any]:
+    return copy.deepcopy(OURS)
+
+
+def _details(theirs: dict[str, Any], **kwargs: Any) -> list[tuple[str, str, str, bool]]:
+    comparison = compare_specs(OURS, theirs, **kwargs)
+    return [(d.operation, d.aspect, d.detail, d.breaking) for d in comparison.differences]
+
+
+def test_the_same_spec_is_compatible() -> None:
+    comparison = compare_specs(OURS, _theirs())
+    assert comparison.compatible and comparison.differences == ()
+    assert comparison.compared_operations == 6
+    assert "Result: compatible" in comparison.report("their.yaml")
+
+
+def test_a_removed_status_code_is_a_difference() -> None:
+    theirs = _theirs()
+    del theirs["paths"]["/viewer/exports/download"]["post"]["responses"]["404"]
+    assert _details(theirs) == [
+        (DOWNLOAD, "status", "404 is not documented (the contract documents it)", True)]
+    assert not compare_specs(OURS, theirs).compatible
+
+
+def test_an_extra_status_code_is_a_difference() -> None:
+    theirs = _theirs()
+    theirs["paths"]["/viewer/exports/download-batch"]["post"]["responses"]["418"] = {
+        "description": "teapot"}
+    assert _details(theirs) == [
+        (BATCH, "status", "418 is documented but the contract does not allow it (rule S3)", True)]
+
+
+def test_a_changed_request_schema_is_a_difference_with_its_location() -> None:
+    theirs = _theirs()
+    theirs["components"]["schemas"]["SourceFileUrl"]["maxLength"] = 4096
+    details = _details(theirs, operations=["downloadExport"])
+    assert details == [(DOWNLOAD, "request schema",
+                        "application/json /properties/sourceFileUrl/maxLength: 2048 → 4096",
+                        True)]
+
+
+def test_a_changed_response_schema_is_a_difference() -> None:
+    theirs = _theirs()
+    schema = theirs["components"]["schemas"]["ExportedUrls"]
+    schema["required"] = ["success", "exportedUrls"]
+    schema["properties"]["exportedUrls"]["items"] = {"type": "integer"}
+    details = {d[2] for d in _details(theirs)}
+    assert details == {
+        "application/json /properties/exportedUrls/items/type: \"string\" → \"integer\"",
+        "application/json /required: drops \"skipped\", adds nothing",
+    }
+    assert {d[1] for d in _details(theirs)} == {"response schema 200"}
+
+
+def test_a_changed_response_media_type_is_a_difference() -> None:
+    theirs = _theirs()
+    content = theirs["paths"]["/viewer/exports/download-batch"]["post"]["responses"]["200"][
+        "content"]
+    content["application/x-zip-compressed"] = content.pop("application/zip")
+    assert {d[2] for d in _details(theirs)} == {"application/zip is missing",
+                                               "application/x-zip-compressed is extra"}
+    assert all(d[3] for d in _details(theirs))
+
+
+def test_documentation_changes_are_not_differences() -> None:
+    theirs = _theirs()
+    theirs["components"]["schemas"]["SourceFileUrl"]["description"] = "Another wording."
+    theirs["paths"]["/viewer/exports/download"]["post"]["summary"] = "Get a file"
+    theirs["components"]["responses"]["NotFound"]["content"]["application/problem+json"][
+        "example"]["detail"] = "Nope."
+    assert _details(theirs) == []
+
+
+def test_parameters_missing_or_required_differ_but_optional_extras_are_notes() -> None:
+    theirs = _theirs()
+    batch = theirs["paths"]["/viewer/exports/download-batch"]["post"]
+    batch["parameters"] = [{"name": "tenant", "in": "header", "required": True,
+                            "schema": {"type": "string"}}]
+    single = theirs["paths"]["/viewer/exports/download"]["post"]
+    single["parameters"].append({"name": "debug", "in": "query", "schema": {"type": "boolean"}})
+    assert _details(theirs) == [
+        (DOWNLOAD, "parameter", "query parameter debug is extra and optional", False),
+        (BATCH, "parameter", "header parameter tenant is extra and required", True),
+        (BATCH, "parameter", "query parameter responseType is missing", True),
+    ]
+
+
+def test_extra_operations_are_notes_and_missing_ones_differ() -> None:
+    theirs = _theirs()
+    theirs["paths"]["/health"] = {"get": {"operationId": "health",
+                                          "responses": {"200": {"description": "ok"}}}}
+    del theirs["paths"]["/viewer/exports/files/{token}"]
+    comparison = compare_specs(OURS, theirs)
+    assert [(d.operation, d.detail, d.breaking) for d in comparison.differences] == [
+        ("GET /api/viewer/exports/files/{token} (getExportedFile)", "missing from the other spec",
+         True),
+        ("GET /api/health (health)", "not in the contract", False),
+    ]
+
+
+def test_only_the_named_operations_are_compared() -> None:
+    theirs = _theirs()
+    del theirs["paths"]["/viewer/exports"]
+    del theirs["paths"]["/viewer/exports/files/{token}"]
+    assert compare_specs(OURS, theirs, operations=["downloadExport", "downloadBatch"]).compatible
+    assert not compare_specs(OURS, theirs).compatible
+    with pytest.raises(ValueError, match="no such operation"):
+        compare_specs(OURS, theirs, operations=["nope"])
+
+
+@pytest.mark.parametrize(("servers", "prefix"), [
+    ([{"url": "https://exports.example.com/api"}], ""),
+    ([{"url": "{scheme}://exports.example.com/api/",
+       "variables": {"scheme": {"default": "https"}}}], ""),
+    ([{"url": "/"}], "/api"),
+    (None, "/api"),
+])
+def test_operations_match_by_full_path_whatever_the_server_prefix(
+        servers: list[dict[str, Any]] | None, prefix: str) -> None:
+    theirs = _theirs()
+    if servers is None:
+        del theirs["servers"]
+    else:
+        theirs["servers"] = servers
+    theirs["paths"] = {prefix + path: item for path, item in theirs["paths"].items()}
+    assert _details(theirs) == []
+
+
+def test_renamed_path_parameters_still_match() -> None:
+    theirs = _theirs()
+    item = theirs["paths"].pop("/viewer/exports/files/{token}")
+    item["get"]["parameters"][0]["name"] = "signedToken"
+    theirs["paths"]["/viewer/exports/files/{signedToken}"] = item
+    assert _details(theirs) == []
+
+
+def test_report_groups_differences_by_operation_and_as_json() -> None:
+    theirs = _theirs()
+    del theirs["paths"]["/viewer/exports/download"]["post"]["responses"]["404"]
+    theirs["paths"]["/health"] = {"get": {"responses": {"200": {"description": "ok"}}}}
+    comparison = compare_specs(OURS, theirs)
+    report = comparison.report("their.yaml").splitlines()
+    assert report[0] == "Compared their.yaml with the contract's spec (6 operations)."
+    assert report[1:6] == ["Differences (1):", f"  {DOWNLOAD}",
+                           "    status: 404 is not documented (the contract documents it)",
+                           "Notes (1):", "  GET /api/health"]
+    assert report[-1] == "Result: differs from the contract (1 difference)."
+    data = comparison.as_dict("their.yaml")
+    assert data["compatible"] is False
+    assert data["differences"][0] == {"operation": DOWNLOAD, "aspect": "status",
+                                      "detail": "404 is not documented (the contract documents "
+                                                "it)", "breaking": True}

@@ -1,0 +1,46 @@
+"""`export-contract mock` as a real process: banner, downloads over a socket, a real drop."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from mock_helpers import BATCH, PDF_URL, SINGLE, TEXT_URL, batch, single
+
+from export_contract.cli import main
+from export_contract.processes import ServerProcess
+from mock_server import DEV_API_KEY
+
+
+def test_mock_help_names_the_development_key() -> None:
+    result = CliRunner().invoke(main, ["mock", "--help"])
+    assert result.exit_code == 0 and DEV_API_KEY in result.output
+
+
+
+@pytest.mark.e2e
+def test_mock_command_serves_with_the_printed_key_and_drops_truncated_zips() -> None:
+    with ServerProcess(["mock"]) as server:
+        root = server.base_url.removesuffix("/api")
+        headers = {"x-api-key": DEV_API_KEY}
+        with httpx.Client(base_url=server.base_url, headers=headers, timeout=10) as client:
+            file = client.post(SINGLE, json=single())
+            assert file.status_code == 200 and file.content.startswith(b"%PDF-")
+            assert "Backend export download" in client.get(root + "/").text
+            with pytest.raises(httpx.RemoteProtocolError):
+                client.post(BATCH, json=batch(PDF_URL, TEXT_URL),
+                            headers={"Prefer": "scenario=truncated-zip"})
+            assert client.post(SINGLE, json=single()).status_code == 200
+    output = "\n".join(server.banner)
+    assert f"x-api-key: {DEV_API_KEY}" in output
+    assert f"demo page: {root}/" in output and "curl " in output
+    assert "POST /api/viewer/exports/download -> 200 application/pdf" in output
+    assert "(connection dropped on purpose)" in output
+    assert "Traceback" not in output and "Exception in ASGI application" not in output
+
+
+@pytest.mark.e2e
+def test_mock_command_refuses_a_key_together_with_no_auth() -> None:
+    with pytest.raises(RuntimeError, match="not both"), ServerProcess(
+            ["mock", "--no-auth", "--api-key", "k"], startup_timeout=20):
+        pass
