@@ -5,7 +5,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 from dataclasses import dataclass
-from pathlib import Path
+
+from export_contract.processes import peak_rss_mib, reset_peak_rss
 
 __all__ = ["Download", "curl_download", "peak_rss_mib", "reset_peak_rss"]
 
@@ -20,18 +21,6 @@ class Download:
     @property
     def mib_per_s(self) -> float:
         return self.size_bytes / (1024 * 1024) / self.total_s
-
-
-def reset_peak_rss(pid: int) -> None:
-    """Reset the kernel's high-water mark of the process's resident memory (Linux)."""
-    Path(f"/proc/{pid}/clear_refs").write_text("5")
-
-
-def peak_rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc status")
 
 
 def curl_download(url: str, *, json_body: str | None = None,

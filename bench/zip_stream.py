@@ -5,6 +5,8 @@ Registers N files of M MiB (default 100 x 10 MiB), downloads the batch zip throu
 first byte and the throughput, next to (in the same run) the same number of bytes served as
 one plain file: once as a single export through the same backend, once by a bare uvicorn +
 Starlette FileResponse. Usage: `python bench/zip_stream.py [--files 100] [--mib 10]`.
+
+`run_zip_stream(files, mib)` returns the same figures as a `ZipStreamFigures`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -27,7 +30,34 @@ from measure import Download, curl_download, peak_rss_mib, reset_peak_rss
 
 from export_contract.processes import ServerProcess
 
+__all__ = ["ZipStreamFigures", "run_zip_stream"]
+
 KEY = "bench-key"
+
+
+@dataclass(frozen=True)
+class ZipStreamFigures:
+    files: int
+    mib_per_file: int
+    zipped: Download
+    zip_peak_rss_mib: float
+    one_file: Download
+    one_file_peak_rss_mib: float
+    plain: Download
+
+    @property
+    def zip_vs_best_plain(self) -> float:
+        return self.zipped.mib_per_s / max(self.one_file.mib_per_s, self.plain.mib_per_s)
+
+    def report(self) -> str:
+        return "\n".join([
+            f"{self.files} files x {self.mib_per_file} MiB, {os.cpu_count()} cores",
+            f"{'':<34} {'MiB':>9} {'TTFB ms':>9} {'MiB/s':>10} {'peak RSS':>8}",
+            _row("batch zip (reference backend)", self.zipped, self.zip_peak_rss_mib),
+            _row("one export (reference backend)", self.one_file, self.one_file_peak_rss_mib),
+            _row("plain FileResponse (bare stack)", self.plain),
+            f"zip throughput / best plain-file baseline: {self.zip_vs_best_plain:.0%}",
+        ])
 
 
 def _random_file(path: Path, mib: int) -> Path:
@@ -80,24 +110,20 @@ def _row(label: str, download: Download, rss: float | None = None) -> str:
             f" {download.mib_per_s:10.0f} {rss_text}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=100)
-    parser.add_argument("--mib", type=int, default=10)
-    args = parser.parse_args()
+def run_zip_stream(files: int = 100, mib: int = 10) -> ZipStreamFigures:
     with tempfile.TemporaryDirectory(prefix="zip-bench-") as tmp:
         work = Path(tmp)
         env = {"EXPORT_API_KEYS": KEY}
         with ServerProcess(["serve", "--data-dir", str(work / "data"),
-                            "--max-items", str(max(args.files, 100))], env=env) as server:
+                            "--max-items", str(max(files, 100))], env=env) as server:
             urls = []
             with httpx.Client(base_url=server.base_url, headers={"x-api-key": KEY},
                               timeout=300) as client:
-                for number in range(args.files):
+                for number in range(files):
                     url = f"https://bench.example.com/files/{number:03d}/export.bin"
-                    _register(client, url, _random_file(work / "upload.bin", args.mib))
+                    _register(client, url, _random_file(work / "upload.bin", mib))
                     urls.append(url)
-                big = _random_file(work / "big.bin", args.files * args.mib)
+                big = _random_file(work / "big.bin", files * mib)
                 _register(client, "https://bench.example.com/big.bin", big)
             batch = json.dumps({"items": [{"sourceFileUrl": u} for u in urls]})
             single = json.dumps({"sourceFileUrl": "https://bench.example.com/big.bin"})
@@ -106,13 +132,15 @@ def main() -> None:
             one_file, file_rss = _measure(server.pid, server.base_url + "/viewer/exports/"
                                           "download", single)
         plain = _plain_baseline(big)
-    best = max(one_file.mib_per_s, plain.mib_per_s)
-    print(f"{args.files} files x {args.mib} MiB, {os.cpu_count()} cores")
-    print(f"{'':<34} {'MiB':>9} {'TTFB ms':>9} {'MiB/s':>10} {'peak RSS':>8}")
-    print(_row("batch zip (reference backend)", zipped, zip_rss))
-    print(_row("one export (reference backend)", one_file, file_rss))
-    print(_row("plain FileResponse (bare stack)", plain))
-    print(f"zip throughput / best plain-file baseline: {zipped.mib_per_s / best:.0%}")
+    return ZipStreamFigures(files, mib, zipped, zip_rss, one_file, file_rss, plain)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--files", type=int, default=100)
+    parser.add_argument("--mib", type=int, default=10)
+    args = parser.parse_args()
+    print(run_zip_stream(args.files, args.mib).report())
 
 
 if __name__ == "__main__":

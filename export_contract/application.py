@@ -10,6 +10,7 @@ import json
 import logging
 import re
 from typing import Any
+from urllib.parse import parse_qsl
 
 from connexion import AsyncApp
 from connexion.datastructures import MediaTypeDict
@@ -79,17 +80,18 @@ def build_app(
             ),
         },
     )
+    route_table = RouteTable.from_spec(spec)
     _add_cors(app, settings)
     api_keys = ApiKeyCheck(settings.api_keys) if settings.auth_enabled else None
     app.add_middleware(
         RequestGuardMiddleware,
         position=MiddlewarePosition.BEFORE_ROUTING,
-        routes=RouteTable.from_spec(spec),
+        routes=route_table,
         api_keys=api_keys,
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
-    _add_error_handlers(app)
+    _add_error_handlers(app, route_table)
     return app
 
 
@@ -107,9 +109,12 @@ def _add_cors(app: AsyncApp, settings: Settings) -> None:
     )
 
 
-def _add_error_handlers(app: AsyncApp) -> None:
+def _add_error_handlers(app: AsyncApp, routes: RouteTable) -> None:
+    def connexion_problem(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        return _connexion_problem(request, exc, routes)
+
     app.add_error_handler(ApiProblem, _api_problem)
-    app.add_error_handler(ProblemException, _connexion_problem)
+    app.add_error_handler(ProblemException, connexion_problem)
     app.add_error_handler(HTTPException, _http_exception)
     app.add_error_handler(Exception, _unexpected)
 
@@ -131,12 +136,16 @@ def _api_problem(_request: ConnexionRequest, exc: Exception) -> ConnexionRespons
     return _render(exc.status, exc.detail, exc.headers, exc.title, exc.slug)
 
 
-def _connexion_problem(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+def _connexion_problem(request: ConnexionRequest, exc: Exception, routes: RouteTable
+                       ) -> ConnexionResponse:
     assert isinstance(exc, ProblemException)
     status = exc.status or 500
     detail = str(exc.detail or exc.title or "")
     if status == 400:
-        detail = explain_bad_request(detail)
+        # Parameter errors do not name their parameter: let the explanation find it by value.
+        parameters = routes.path_parameters(request.method, request.url.path)
+        parameters.update(parse_qsl(request.url.query, keep_blank_values=True))
+        detail = explain_bad_request(detail, parameters)
     elif status >= 500:
         logger.error("internal problem: %s", detail)
         detail = "The backend failed while answering; try again, and report it if it persists."

@@ -29,8 +29,9 @@ DEFAULT_STEM = "export"
 OCTET_STREAM = "application/octet-stream"
 
 # Characters no file system accepts in a name (Windows is the strictest), control codes,
-# and the path separators.
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f<>:"/\\|?*]')
+# the path separators, and the invisible bidirectional controls that make `evil\u202efdp.exe`
+# display as `evilexe.pdf`.
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f<>:"/\\|?*\u200e\u200f\u202a-\u202e\u2066-\u2069]')
 _WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$", re.IGNORECASE)
 
 # mimetypes varies with the host's /etc/mime.types; pin the types exports commonly have.
@@ -94,7 +95,11 @@ def _truncate(name: str, max_bytes: int) -> str:
 
 def filename_from_url(source_file_url: str) -> str:
     """The last path segment of the URL, percent-decoded and made safe; `export` if none."""
-    path = urlsplit(source_file_url).path
+    try:
+        path = urlsplit(source_file_url).path
+    except ValueError:  # e.g. an unbalanced "[" taken for an IPv6 host: split it by hand
+        rest = re.split(r"[?#]", source_file_url.split("://", 1)[-1], maxsplit=1)[0]
+        path = rest[rest.find("/"):] if "/" in rest else ""
     segment = path.rstrip("/").rsplit("/", 1)[-1]
     return safe_filename(unquote(segment, errors="replace"))
 

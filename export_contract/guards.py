@@ -121,12 +121,26 @@ def _parse_json(body: bytes) -> Any:
         raise ApiProblem(400, f"The body is not valid UTF-8 (byte {exc.start}); "
                               "send JSON encoded as UTF-8.") from exc
     try:
-        return json.loads(text)
+        parsed = json.loads(text, parse_constant=_refuse_constant)
+        # A lone surrogate escape ("\ud800") parses, but is no text: nothing can encode it.
+        json.dumps(parsed, ensure_ascii=False).encode("utf-8")
     except json.JSONDecodeError as exc:
         raise ApiProblem(400, f"The body is not valid JSON: {exc.msg} at line {exc.lineno} "
                               f"column {exc.colno}.") from exc
     except RecursionError as exc:
         raise ApiProblem(400, "The body's JSON is nested too deeply.") from exc
+    except UnicodeEncodeError as exc:
+        raise ApiProblem(400, "The body's JSON holds a \\u escape of a lone surrogate, which "
+                              "is no character; send valid Unicode text.") from exc
+    except ValueError as exc:  # NaN/Infinity, or an integer of thousands of digits
+        reason = str(exc).split(";", 1)[0]  # (drop Python's advice to raise its limit)
+        raise ApiProblem(400, f"The body is not valid JSON: {reason[:1].lower()}{reason[1:]}."
+                         ) from exc
+    return parsed
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value (RFC 8259)")
 
 
 def _with_content_length(scope: Scope, length: int) -> Scope:

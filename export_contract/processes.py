@@ -24,6 +24,7 @@ __all__ = [
     "ServerProcess",
     "child_pids",
     "open_fd_count",
+    "open_fd_targets",
     "peak_rss_mib",
     "reset_peak_rss",
     "rss_mib",
@@ -168,6 +169,17 @@ def thread_count(pid: int) -> int:
 
 def open_fd_count(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def open_fd_targets(pid: int) -> list[str]:
+    """What each open descriptor refers to: a path, `socket:[…]`, `pipe:[…]`, `anon_inode:…`."""
+    targets = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            targets.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except OSError:  # closed in the meantime
+            continue
+    return sorted(targets)
 
 
 def child_pids(pid: int) -> list[int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 __all__ = ["Route", "RouteTable"]
 
@@ -59,6 +60,14 @@ class RouteTable:
                 return route
         return None
 
+    def path_parameters(self, method: str, path: str) -> dict[str, str]:
+        """The values of the path's `{parameters}` (percent-decoded), by name."""
+        for pattern, route in self._patterns:
+            match = pattern.fullmatch(path)
+            if route.method == method and match:
+                return {name: unquote(value) for name, value in match.groupdict().items()}
+        return {}
+
     def by_operation(self, operation_id: str) -> Route:
         for route in self.routes:
             if route.operation_id == operation_id:
@@ -76,5 +85,6 @@ def base_path(spec: dict[str, Any]) -> str:
 
 def _compile(template: str) -> re.Pattern[str]:
     parts = re.split(r"(\{[^}]+\})", template)
-    regex = "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts)
+    regex = "".join(f"(?P<{p[1:-1]}>[^/]+)" if p.startswith("{") else re.escape(p)
+                    for p in parts)
     return re.compile(regex)

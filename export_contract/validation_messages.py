@@ -7,10 +7,12 @@ form they wrote it (`items[2].sourceFileUrl`), and what was expected instead.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 __all__ = ["explain_bad_request"]
 
 _MAX_VALUE_CHARS = 60
+_MAX_LENGTH = re.compile(r"'maxLength': (\d+)")
 _URL_RULE = "an absolute http(s) URL of at most 2048 characters"
 
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
@@ -30,13 +32,20 @@ _ARTICLES = {"object": "an object", "array": "an array", "string": "a string",
              "integer": "an integer", "boolean": "a boolean", "number": "a number"}
 
 
-def explain_bad_request(detail: str) -> str:
+def explain_bad_request(detail: str, parameters: Mapping[str, str] | None = None) -> str:
+    """One line for connexion's 400 `detail`; `parameters` are the request's path and query
+    parameters by name, so an error about one of them (which connexion does not name) can
+    say which."""
     lines = detail.strip().splitlines()
     if not lines:
         return "The request is invalid; see the API reference for the expected body."
     message, field = _split_field(lines[0])
     if message.startswith("'") and " is not one of " in message and not field:
         field = "responseType"
+    if not field:
+        field = _parameter_named_by_value(message, parameters or {})
+        if field and field != "sourceFileUrl":
+            return f"{field}: {_explain_parameter(message, detail)}."
     for pattern, template in _PATTERNS:
         match = pattern.match(message)
         if match:
@@ -49,6 +58,25 @@ def explain_bad_request(detail: str) -> str:
             )
             return f"{field or 'body'}: {text}."
     return message[:300]
+
+
+def _parameter_named_by_value(message: str, parameters: Mapping[str, str]) -> str:
+    """The parameter whose value the message starts with (jsonschema quotes the value)."""
+    for name, value in parameters.items():
+        quoted = repr(value)
+        if value and message.startswith(quoted[: min(len(quoted), 200)]):
+            return name
+    return ""
+
+
+def _explain_parameter(message: str, detail: str) -> str:
+    if message.endswith(" is too long"):
+        limit = _MAX_LENGTH.search(detail)
+        return (f"longer than the {limit.group(1)} characters allowed" if limit
+                else "longer than allowed")
+    if " does not match " in message:
+        return "not in the expected form"
+    return message.split(" is ", 1)[-1][:200] if " is " in message else message[:200]
 
 
 def _split_field(line: str) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from export_contract.redaction import redact_query
 from export_contract.routes import RouteTable
 
 from .context import RequestState, reset_state, set_state
@@ -214,7 +215,8 @@ class MockFront:
                 status=status, duration_ms=duration_ms, scenario=state.label)
         if not self.options.log_requests or not logger.isEnabledFor(logging.INFO):
             return
-        query = scope.get("query_string", b"").decode("latin-1")
+        # A key sent in the query string by mistake must not end up in the log.
+        query = redact_query(scope.get("query_string", b"").decode("latin-1"))
         target = scope["path"] + (f"?{query}" if query else "")
         line = (f"{scope['method']} {target} -> {status} "
                 f"{exchange.content_type.split(';')[0] or '-'} {exchange.sent_bytes} B "

@@ -1,7 +1,8 @@
 """The request journal behind `GET /__mock/requests`: what the frontend sent, and the answer.
 
 Recording is cheap (raw bytes into a bounded deque); entries are turned into JSON only when
-someone reads the journal. Secrets in headers are redacted.
+someone reads the journal. Secrets in headers, and credential-like query parameters (a key
+sent in the query string by mistake), are redacted.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs
 
+from export_contract.redaction import is_secret_name
+
 __all__ = ["MAX_BODY_BYTES", "REDACTED", "Journal", "JournalEntry"]
 
-REDACTED = "[redacted]"
+REDACTED = "[redacted]"  # the same marker as export_contract.redaction.REDACTED
 _SECRET_HEADERS = frozenset({b"x-api-key", b"authorization", b"cookie", b"proxy-authorization"})
 # A journal is for reading what a UI sent; huge uploads are summarised, not kept.
 MAX_BODY_BYTES = 64 * 1024
@@ -41,8 +44,9 @@ class JournalEntry(NamedTuple):
             .isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "method": self.method,
             "path": self.path,
-            "query": {k: v if len(v) > 1 else v[0] for k, v in
-                      parse_qs(self.query.decode("latin-1"), keep_blank_values=True).items()},
+            "query": {k: REDACTED if is_secret_name(k) else v if len(v) > 1 else v[0]
+                      for k, v in parse_qs(self.query.decode("latin-1"),
+                                           keep_blank_values=True).items()},
             "headers": _headers(self.headers),
             "body": self._body(),
             "status": self.status,

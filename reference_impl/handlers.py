@@ -186,25 +186,25 @@ class ReferenceHandlers:
                             exports: Sequence[StoredExport | None]) -> Response:
         namer = EntryNamer()
         entries: list[ZipEntry] = []
-        manifest: list[dict[str, str]] = []
+        manifest = _Manifest(_MAX_MANIFEST_HEADER)
         for url, export in zip(urls, exports, strict=True):
             if export is None:
-                manifest.append({"sourceFileUrl": url, "outcome": "skipped",
-                                 "reason": "not_found"})
+                manifest.add({"sourceFileUrl": url, "outcome": "skipped",
+                              "reason": "not_found"})
                 continue
             name = namer.claim(export.filename)
             entries.append(ZipEntry(name, self.store.blob_path(export.sha256), export.size,
                                     export.xxh3, export.content_type))
-            manifest.append({"sourceFileUrl": url, "outcome": "ok", "entry": name})
+            manifest.add({"sourceFileUrl": url, "outcome": "ok", "entry": name})
         # Every blob is checked before the first byte leaves: a broken one is a clean 500.
         await to_thread.run_sync(self._check_blobs, [e for e in exports if e is not None])
         chunks, length = build_zip(entries, self.settings.zip_chunk_bytes)
         headers = {"Content-Disposition": content_disposition(BATCH_FILENAME)}
         if length is not None:
             headers["Content-Length"] = str(length)
-        encoded = base64.b64encode(json.dumps(manifest, separators=(",", ":")).encode())
-        if len(encoded) <= _MAX_MANIFEST_HEADER:
-            headers["X-Export-Manifest"] = encoded.decode("ascii")
+        encoded = manifest.header_value()
+        if encoded is not None:
+            headers["X-Export-Manifest"] = encoded
         return StreamingResponse(prefetched(chunks), media_type="application/zip",
                                  headers=headers)
 
@@ -219,6 +219,34 @@ class ReferenceHandlers:
             logger.error("stored file for %s is unreadable: %s", export.source_file_url, exc)
             raise ApiProblem(500, "A stored export file is missing or damaged; nothing was "
                                   "sent. The operator must re-register it.") from exc
+
+
+class _Manifest:
+    """The X-Export-Manifest header: base64 JSON of each item's outcome, when it fits.
+
+    Built as the items are named, and dropped as soon as it cannot fit, so a batch of
+    65,535 items does not hold a second description of itself in memory.
+    """
+
+    def __init__(self, max_header_bytes: int) -> None:
+        self._max_json_bytes = max_header_bytes // 4 * 3  # base64 grows 3 bytes to 4
+        self._items: list[bytes] | None = []
+        self._size = 2  # the brackets
+
+    def add(self, outcome: dict[str, str]) -> None:
+        if self._items is None:
+            return
+        item = json.dumps(outcome, separators=(",", ":")).encode()
+        self._size += len(item) + (1 if self._items else 0)
+        if self._size > self._max_json_bytes:
+            self._items = None
+        else:
+            self._items.append(item)
+
+    def header_value(self) -> str | None:
+        if self._items is None:
+            return None
+        return base64.b64encode(b"[" + b",".join(self._items) + b"]").decode("ascii")
 
 
 async def _stored(call: Callable[..., T], *args: Any) -> T:

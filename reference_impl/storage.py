@@ -112,12 +112,19 @@ class ExportStore:
         self.tmp_dir = data_dir / "tmp"
         self.db_path = data_dir / "exports.sqlite3"
         self._local = threading.local()
-        with _storage_errors("the backend cannot use it"):
-            for directory in (self.data_dir, self.blob_dir, self.tmp_dir):
-                directory.mkdir(parents=True, exist_ok=True)
-            self._remove_leftover_temp_files()
-            # executescript() manages its own transaction.
-            self._db().executescript(_SCHEMA)
+        try:
+            with _storage_errors("the backend cannot start on it"):
+                for directory in (self.data_dir, self.blob_dir, self.tmp_dir):
+                    directory.mkdir(parents=True, exist_ok=True)
+                self._remove_leftover_temp_files()
+                # executescript() manages its own transaction.
+                self._db().executescript(_SCHEMA)
+        except StorageError as exc:
+            if os.access(self.data_dir, os.W_OK):
+                raise
+            raise StorageReadOnly(f"the data directory {self.data_dir} is read-only: the "
+                                  f"backend needs to write its database there ({exc.__cause__})"
+                                  ) from exc
 
     # -- reading -----------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from export_contract.signing import UrlSigner
 
-from .storage import StoredExport
+from .storage import StorageError, StoredExport
 
 __all__ = ["ExportedUrls", "load_or_create_secret"]
 
@@ -24,19 +24,25 @@ def load_or_create_secret(data_dir: Path) -> bytes:
         pass
     secret = secrets.token_bytes(32)
     temp = path.with_suffix(f".{os.getpid()}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(secret)
-        out.flush()
-        os.fsync(out.fileno())
     try:
-        # link() fails if another worker won the race: then everyone uses the winner's secret.
-        os.link(temp, path)
-    except FileExistsError:
-        pass
-    finally:
-        temp.unlink()
-    return path.read_bytes()
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(secret)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            # link() fails if another worker won the race: then everyone uses the winner's
+            # secret.
+            os.link(temp, path)
+        except FileExistsError:
+            pass
+        finally:
+            temp.unlink()
+        return path.read_bytes()
+    except OSError as exc:
+        raise StorageError(f"cannot create the URL signing secret in {data_dir} "
+                           f"({exc.strerror or exc}); make the data directory writable or set "
+                           "EXPORT_URL_SECRET") from exc
 
 
 class ExportedUrls:

@@ -74,3 +74,16 @@ def test_checks_judge_backends_over_http_only() -> None:
                            r"source_urls|problems))", re.MULTILINE)
     for path in PACKAGE.rglob("*.py"):
         assert not forbidden.search(path.read_text(encoding="utf-8")), path.name
+
+
+def test_package_exports_the_verify_api() -> None:
+    import contract_tests.runner as runner
+
+    assert contract_tests.run_verify is runner.run_verify
+    assert contract_tests.VerifyOptions is runner.VerifyOptions
+    assert sorted(contract_tests.__all__) == sorted(
+        ["CHECKS", "RULES", "BackendUnreachable", "Check", "CheckOutcome", "Evidence",
+         "Progress", "Rule", "RuleOutcome", "VerifyError", "VerifyOptions", "VerifyReport",
+         "VerifyUsageError", "run_verify", "run_verify_async"])
+    for name in contract_tests.__all__:
+        assert getattr(contract_tests, name) is not None

@@ -116,3 +116,17 @@ def test_pytest_plugin_stays_out_of_the_way_without_a_base_url(tmp_path: Path) -
                             capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().splitlines()[-1].startswith("1 passed")
+
+
+@pytest.mark.slow
+def test_big_archive_checks_zip64_past_four_gib(tmp_path: Path) -> None:
+    """Registers a 48 MiB fixture and streams a batch zip of about 4.1 GiB to a temp file."""
+    with ServerProcess(["serve", "--api-key", API_KEY, "--data-dir",
+                        str(tmp_path / "data")]) as server:
+        result = _verify("--base-url", server.base_url, "--api-key", API_KEY,
+                         "--fixtures", "auto", "--big-archive", "--checks", "Z7",
+                         "--max-examples", "1", "--report", str(tmp_path / "report.json"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    outcome = {c["id"]: c for c in report["checks"]}["zip64-when-needed"]
+    assert outcome["status"] == "PASS" and outcome["inspected"] == 1

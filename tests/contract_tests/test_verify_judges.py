@@ -6,8 +6,10 @@ import hashlib
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import httpx
+import pytest
 
 from contract_tests.catalogue import CHECKS
 from contract_tests.client import Exchange
@@ -18,6 +20,7 @@ from contract_tests.options import VerifyOptions
 from contract_tests.results import CheckOutcome
 from contract_tests.url_mode import judge_batch_urls
 from contract_tests.verdicts import Verdicts
+from contract_tests.zip64 import _zip64_problems
 from contract_tests.zips import judge_zip
 
 BASE = "http://testserver/api"
@@ -138,3 +141,18 @@ def test_skipped_records_must_name_the_unresolved_items_in_order() -> None:
     assert outcome.status == "FAIL"
     assert "should name 'https://unknown.invalid/a'" in outcome.evidence[0].message
     assert _outcome(verdicts, "batch-items-not-collapsed").status == "PASS"
+
+
+def test_zip64_inspection_tells_zip64_archives_from_plain_ones(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plain, big = tmp_path / "plain.zip", tmp_path / "zip64.zip"
+    with zipfile.ZipFile(plain, "w") as archive:
+        archive.writestr("a.bin", b"a")
+    # Past this many entries the stdlib writes ZIP64 end records: a small stand-in for 4 GiB.
+    monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 0)
+    with zipfile.ZipFile(big, "w") as archive:
+        archive.writestr("a.bin", b"a")
+    assert _zip64_problems(big, 1) == []
+    assert _zip64_problems(plain, 1) == [
+        f"a {plain.stat().st_size}-byte archive has no ZIP64 end-of-central-directory records"]
+    assert _zip64_problems(big, 2) == ["the archive holds 1 entries, not 2"]

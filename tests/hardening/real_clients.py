@@ -22,6 +22,7 @@ __all__ = [
     "assert_safe_name",
     "check_archive_with",
     "curl_save",
+    "curl_to_sparse_file",
     "extract_with",
     "files_in",
     "list_with",
@@ -34,6 +35,7 @@ _PACKAGES = {"curl": "curl", "wget": "wget", "unzip": "unzip", "7z": "p7zip-full
 ARCHIVE_TOOLS = ("unzip", "7z", "bsdtar", "zipfile")
 _ENV = {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
 _TIMEOUT = 600
+_SPARSE_CHUNK = 1024 * 1024
 
 
 def require(tool: str) -> str:
@@ -159,3 +161,33 @@ def files_in(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` by relative path (sub-folders would show as `a/b`)."""
     return {path.relative_to(folder).as_posix(): path.read_bytes()
             for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def curl_to_sparse_file(url: str, destination: Path, *, body_file: Path,
+                        headers: Mapping[str, str] | None = None) -> dict[str, str]:
+    """POST `body_file` as JSON with curl and write the response to `destination`.
+
+    Runs of zero bytes become holes, so a multi-GiB archive of zeros costs no disk; every
+    tool reads the holes back as zeros. Returns the response headers (lower-case names).
+    """
+    require("curl")
+    header_dump = destination.with_name(destination.name + ".headers")
+    command = ["curl", "-sS", "--fail", "-D", str(header_dump), "-o", "-",
+               "-H", "Content-Type: application/json", "--data-binary", f"@{body_file}"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    zeros = bytes(_SPARSE_CHUNK)
+    with subprocess.Popen([*command, url], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env=_ENV) as curl, destination.open("wb") as out:
+        assert curl.stdout is not None and curl.stderr is not None
+        while chunk := curl.stdout.read(_SPARSE_CHUNK):
+            if chunk == zeros[:len(chunk)]:
+                out.seek(len(chunk), os.SEEK_CUR)
+            else:
+                out.write(chunk)
+        out.truncate()
+        errors = curl.stderr.read().decode(errors="replace")
+        assert curl.wait(timeout=_TIMEOUT) == 0, f"curl failed: {errors}"
+    lines = header_dump.read_text(encoding="latin-1").splitlines()
+    return {name.strip().lower(): value.strip()
+            for name, _, value in (line.partition(":") for line in lines[1:]) if value}
