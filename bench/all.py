@@ -91,8 +91,11 @@ def _revision() -> str:
 
 def _script(name: str, *args: str) -> str:
     """Run `bench/<name>.py` and return what it printed (its own report)."""
-    result = subprocess.run([sys.executable, str(BENCH / f"{name}.py"), *args], cwd=REPO,
-                            capture_output=True, text=True, timeout=1800, check=False)
+    # A scratch working directory: schemathesis leaves a cache folder in its own.
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+        result = subprocess.run([sys.executable, str(BENCH / f"{name}.py"), *args],
+                                cwd=scratch, capture_output=True, text=True, timeout=1800,
+                                check=False)
     if result.returncode != 0:
         raise RuntimeError(f"{name}.py exited with {result.returncode}:\n"
                            f"{result.stdout[-2000:]}\n{result.stderr[-3000:]}")

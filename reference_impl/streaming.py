@@ -44,10 +44,17 @@ def read_verified(path: Path, size: int, xxh3: str, chunk_bytes: int) -> Iterato
 
 
 def rechunk(pieces: Iterable[bytes], chunk_bytes: int) -> Iterator[bytes]:
-    """Coalesce small pieces (zip headers) into chunks of about `chunk_bytes`."""
+    """Coalesce small pieces (zip headers) into chunks of about `chunk_bytes`.
+
+    Each chunk costs a hop between threads, so small pieces are gathered; large pieces pass
+    through uncopied.
+    """
     buffer = bytearray()
     for piece in pieces:
-        if not buffer and len(piece) >= chunk_bytes:
+        if len(piece) >= chunk_bytes:
+            if buffer:
+                yield bytes(buffer)
+                buffer.clear()
             yield piece
             continue
         buffer += piece

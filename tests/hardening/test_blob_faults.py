@@ -8,6 +8,7 @@ stream; the connection is then aborted, so curl and httpx both see an incomplete
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 from collections.abc import Iterator
@@ -113,7 +114,7 @@ def altered_server(tmp_path: Path) -> Iterator[ServerProcess]:
     """A server whose big export's blob had a byte flipped after registration (same size)."""
     store = ExportStore(tmp_path / "data")
     for url, content in ((BIG, BIG_BYTES), (NOTES, NOTES_BYTES)):
-        store.register(url, _Bytes(content), filename=url.rsplit("/", 1)[-1],
+        store.register(url, io.BytesIO(content), filename=url.rsplit("/", 1)[-1],
                        content_type="application/pdf" if url == BIG else "text/plain",
                        max_bytes=len(content))
     export = store.get(BIG)
@@ -129,14 +130,6 @@ def altered_server(tmp_path: Path) -> Iterator[ServerProcess]:
         yield server
 
 
-class _Bytes:
-    def __init__(self, content: bytes) -> None:
-        self.content = memoryview(content)
-
-    def read(self, count: int = -1) -> bytes:
-        count = len(self.content) if count < 0 else count
-        chunk, self.content = self.content[:count], self.content[count:]
-        return bytes(chunk)
 
 
 def _streamed(server: ServerProcess, path: str, body: object) -> tuple[int, bytes, str]:

@@ -7,6 +7,7 @@ blobs) and threads than before, and its memory has not grown; it still answers n
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
@@ -32,13 +33,6 @@ SETTLE_SECONDS = 10.0
 RSS_GROWTH_MIB = 30
 
 
-class _Bytes:
-    def __init__(self, content: bytes) -> None:
-        self.content = content
-
-    def read(self, count: int = -1) -> bytes:
-        chunk, self.content = self.content[:count], self.content[count:]
-        return chunk
 
 
 @pytest.fixture(scope="module")
@@ -47,10 +41,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     store = ExportStore(data_dir)
     for url in URLS:
         content = os.urandom(8 * MiB)
-        store.register(url, _Bytes(content), filename="render.png", content_type="image/png",
+        store.register(url, io.BytesIO(content), filename="render.png", content_type="image/png",
                        max_bytes=len(content))
     text = b"a log line that deflates well\n" * 400_000
-    store.register(TEXT_URL, _Bytes(text), filename="log.txt", content_type="text/plain",
+    store.register(TEXT_URL, io.BytesIO(text), filename="log.txt", content_type="text/plain",
                    max_bytes=len(text))
     with ServerProcess(["serve", "--no-auth", "--data-dir", str(data_dir)]) as process:
         yield process

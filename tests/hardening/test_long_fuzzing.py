@@ -37,7 +37,8 @@ def test_thousands_of_generated_requests_get_no_5xx_and_only_documented_answers(
              "--seed", str(SEED), "--generation-database", "none", "--no-color",
              # One worker: hypothesis' lambda descriptions are not thread-safe on Python 3.11.
              "--workers", "1", "--continue-on-failure"],
-            capture_output=True, text=True, timeout=600, check=False)
+            # (in tmp_path: schemathesis keeps a cache folder in its working directory)
+            cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False)
         log = server.stop()
     summary = result.stdout[-6000:]
     assert result.returncode == 0, summary + result.stderr[-2000:]
