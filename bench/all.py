@@ -1,7 +1,7 @@
 """Run every benchmark and write BENCHMARKS.md: the figures, the machine and the date.
 
-    python bench/all.py                # about 6 minutes on 2 cores
-    python bench/all.py --quick        # smaller runs, about 2 minutes (a smoke test)
+    python bench/all.py                # about 4 minutes on 2 cores
+    python bench/all.py --quick        # smaller runs, about 1 minute (a smoke test)
     python bench/all.py --out FILE     # somewhere else than BENCHMARKS.md
 
 Zip streaming and load are called in-process (`run_zip_stream`, `run_load`); verify speed
@@ -166,13 +166,13 @@ def main(argv: list[str] | None = None) -> int:
             lambda: run_load(clients=clients, duration=seconds, workers=workers).report()),
         _run(Section(
             "Verify speed",
-            "python bench/verify_speed.py " + " ".join(verify_counts),
+            " ".join(["python bench/verify_speed.py", *verify_counts]),
             "`export-contract verify` against the reference backend next to a plain "
             "`schemathesis run` of the two download operations with the same example budget."),
             lambda: _script("verify_speed", *verify_counts)),
         _run(Section(
             "Mock throughput",
-            "python bench/mock_throughput.py " + " ".join(mock_args),
+            " ".join(["python bench/mock_throughput.py", *mock_args]),
             "The mock server's requests per second next to Stoplight Prism and a bare "
             "Starlette app answering the same JSON, each pinned to one CPU."),
             lambda: _script("mock_throughput", *mock_args)),

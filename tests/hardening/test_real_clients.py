@@ -7,6 +7,8 @@ exactly the expected files, with nothing overwritten by a case-only or normalisa
 
 from __future__ import annotations
 
+import json
+import subprocess
 import unicodedata
 from pathlib import Path
 
@@ -144,3 +146,31 @@ def test_every_tool_extracts_exactly_the_expected_files(
     # Distinct on a case-insensitive, normalisation-blind file system too: none would overwrite.
     keys = {unicodedata.normalize("NFC", name).casefold() for name in extracted}
     assert len(keys) == len(names)
+
+
+def test_two_files_of_the_same_name_never_overwrite_each_other(any_server: RunningServer,
+                                                               tmp_path: Path) -> None:
+    # Both exports are called floor-plan.pdf. wget documents that it keeps the first and
+    # saves the second as name.1; curl -J documents that it refuses to overwrite a file.
+    first, second = SAMPLES[0], SAMPLES[1]
+    wget_save(any_server.base_url + SINGLE, tmp_path / "wget", headers=any_server.headers,
+              json_body={"sourceFileUrl": first.url})
+    result = subprocess.run(
+        ["wget", "-q", "--content-disposition", "--header", "Content-Type: application/json",
+         *[f"--header={k}: {v}" for k, v in any_server.headers.items()],
+         "--post-data", json.dumps({"sourceFileUrl": second.url}), any_server.base_url + SINGLE],
+        cwd=tmp_path / "wget", capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert files_in(tmp_path / "wget") == {"floor-plan.pdf": any_server.contents[first.url],
+                                           "floor-plan.pdf.1": any_server.contents[second.url]}
+
+    curl_save(any_server.base_url + SINGLE, tmp_path / "curl", headers=any_server.headers,
+              json_body={"sourceFileUrl": first.url})
+    refused = subprocess.run(
+        ["curl", "-sS", "-OJ", "-H", "Content-Type: application/json",
+         *[arg for k, v in any_server.headers.items() for arg in ("-H", f"{k}: {v}")],
+         "--data-binary", json.dumps({"sourceFileUrl": second.url}),
+         any_server.base_url + SINGLE],
+        cwd=tmp_path / "curl", capture_output=True, text=True, timeout=60, check=False)
+    assert refused.returncode != 0
+    assert files_in(tmp_path / "curl") == {"floor-plan.pdf": any_server.contents[first.url]}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import struct
 import zipfile
 from collections.abc import Iterator
@@ -68,9 +69,13 @@ def zip64_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPro
     _register(store, DOT_URL, io.BytesIO(DOT), "dot.png", "image/png", len(DOT))
     _register(store, NOTE_URL, io.BytesIO(NOTE), "note.txt", "text/plain", len(NOTE))
     env = {"EXPORT_MAX_BODY_BYTES": str(16 * MiB)}
-    with ServerProcess(["serve", "--no-auth", "--data-dir", str(data_dir),
-                        "--max-items", str(MANY)], env=env) as server:
-        yield server
+    try:
+        with ServerProcess(["serve", "--no-auth", "--data-dir", str(data_dir),
+                            "--max-items", str(MANY)], env=env) as server:
+            yield server
+    finally:
+        # pytest keeps the temp folders of recent runs: do not leave 1.1 GiB in each.
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def _download(server: ServerProcess, urls: list[str], folder: Path
