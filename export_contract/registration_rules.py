@@ -7,6 +7,10 @@ reference backend and on the mock gets the same filename and media type.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.datastructures import UploadFile
 
 from .filenames import (
     extension_agrees,
@@ -18,7 +22,14 @@ from .filenames import (
 )
 from .source_urls import is_usable_source_url
 
-__all__ = ["OCTET_STREAM", "RegistrationError", "check_source_url", "name_and_type"]
+__all__ = [
+    "OCTET_STREAM",
+    "RegistrationError",
+    "RegistrationForm",
+    "check_source_url",
+    "name_and_type",
+    "read_registration_form",
+]
 
 OCTET_STREAM = "application/octet-stream"
 _MEDIA_TYPE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
@@ -59,3 +70,35 @@ def name_and_type(url: str, filename: str | None, content_type: str | None,
         raise RegistrationError(f"filename {name!r} does not fit contentType {media_type}; give "
                                 "a filename with a matching extension or drop contentType.")
     return name, media_type
+
+
+@dataclass(frozen=True)
+class RegistrationForm:
+    """A registration request's fields, checked and named by the rules above."""
+
+    source_file_url: str
+    filename: str
+    content_type: str
+    file: UploadFile
+
+
+def read_registration_form(body: dict[str, Any], file: object) -> RegistrationForm:
+    """The multipart fields of `POST /viewer/exports`, or a RegistrationError saying what to fix."""
+    url = _form_text(body, "sourceFileUrl")
+    if not url:
+        raise RegistrationError("sourceFileUrl: missing required form field (an absolute "
+                                "http(s) URL of at most 2048 characters).")
+    if not isinstance(file, UploadFile):
+        raise RegistrationError("file: missing required form field; send the export's bytes "
+                                "as a file part named 'file'.")
+    check_source_url(url)
+    filename, content_type = name_and_type(url, _form_text(body, "filename"),
+                                           _form_text(body, "contentType"), file.content_type)
+    return RegistrationForm(url, filename, content_type, file)
+
+
+def _form_text(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return value.strip() if isinstance(value, str) else ""

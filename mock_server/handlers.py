@@ -19,11 +19,7 @@ from starlette.responses import Response
 
 from export_contract.filenames import content_disposition, safe_filename, split_extension
 from export_contract.problems import ApiProblem
-from export_contract.registration_rules import (
-    RegistrationError,
-    check_source_url,
-    name_and_type,
-)
+from export_contract.registration_rules import RegistrationError, read_registration_form
 from export_contract.settings import Settings
 from export_contract.signing import TokenExpired, TokenInvalid, UrlSigner
 from export_contract.zipnames import EntryNamer
@@ -107,29 +103,22 @@ class MockHandlers:
 
     # -- registration ------------------------------------------------------------------------
 
-    async def register_export(self, body: dict[str, Any], file: UploadFile | None = None
-                              ) -> Response:
-        url = _form_text(body, "sourceFileUrl")
-        if not url:
-            raise ApiProblem(400, "sourceFileUrl: missing required form field (an absolute "
-                                  "http(s) URL of at most 2048 characters).")
-        if not isinstance(file, UploadFile):
-            raise ApiProblem(400, "file: missing required form field; send the export's bytes "
-                                  "as a file part named 'file'.")
+    async def register_export(self, body: dict[str, Any], file: UploadFile | None = None,
+                              **other_parts: Any) -> Response:
         try:
-            check_source_url(url)
-            filename, content_type = name_and_type(
-                url, _form_text(body, "filename"), _form_text(body, "contentType"),
-                file.content_type)
-            content = await file.read()
+            form = read_registration_form(body, file)
+            content = await form.file.read()
         except RegistrationError as exc:
             raise ApiProblem(400, str(exc)) from exc
         finally:
-            await file.close()
+            # connexion does not close uploaded parts; their spooled temp files must not leak.
+            for part in (file, *other_parts.values()):
+                if isinstance(part, UploadFile):
+                    await part.close()
         if not content:
             raise ApiProblem(400, "file: the uploaded file is empty; exports must have at least "
                                   "one byte.")
-        export = MockExport(url, filename, content_type, content)
+        export = MockExport(form.source_file_url, form.filename, form.content_type, content)
         created = self.catalog.register(export)
         return _json({"success": True, **export.as_json()}, status=201 if created else 200)
 
@@ -214,8 +203,3 @@ def _json(payload: dict[str, Any], status: int = 200) -> Response:
                     status_code=status, media_type="application/json")
 
 
-def _form_text(body: dict[str, Any], name: str) -> str:
-    value = body.get(name)
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return value.strip() if isinstance(value, str) else ""

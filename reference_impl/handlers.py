@@ -16,7 +16,7 @@ from starlette.responses import Response, StreamingResponse
 
 from export_contract.filenames import content_disposition
 from export_contract.problems import ApiProblem
-from export_contract.registration_rules import RegistrationError, check_source_url, name_and_type
+from export_contract.registration_rules import RegistrationError, read_registration_form
 from export_contract.settings import Settings
 from export_contract.signing import TokenExpired, TokenInvalid
 from export_contract.zipnames import EntryNamer
@@ -118,21 +118,12 @@ class ReferenceHandlers:
                     await part.close()
 
     async def _register(self, body: dict[str, Any], file: UploadFile | None) -> Response:
-        url = _form_text(body, "sourceFileUrl")
-        if not url:
-            raise ApiProblem(400, "sourceFileUrl: missing required form field (an absolute "
-                                  "http(s) URL of at most 2048 characters).")
-        if not isinstance(file, UploadFile):
-            raise ApiProblem(400, "file: missing required form field; send the export's bytes "
-                                  "as a file part named 'file'.")
         try:
-            check_source_url(url)
-            filename, content_type = name_and_type(
-                url, _form_text(body, "filename"), _form_text(body, "contentType"),
-                file.content_type)
+            form = read_registration_form(body, file)
         except RegistrationError as exc:
             raise ApiProblem(400, str(exc)) from exc
-        export, created = await _stored(self._store_upload, url, file, filename, content_type)
+        export, created = await _stored(self._store_upload, form.source_file_url, form.file,
+                                        form.filename, form.content_type)
         return _json({"success": True, **export.as_json()}, status=201 if created else 200)
 
     async def list_exports(self) -> Response:
@@ -284,8 +275,3 @@ def _api_root() -> str:
     return str(scope.get("root_path", "")) + "/api"
 
 
-def _form_text(body: dict[str, Any], name: str) -> str:
-    value = body.get(name)
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return value.strip() if isinstance(value, str) else ""
