@@ -18,7 +18,7 @@ from .auth import API_KEY_HEADER, ApiKeyCheck
 from .problems import ApiProblem
 from .routes import Route, RouteTable
 
-__all__ = ["RequestGuardMiddleware"]
+__all__ = ["RequestGuardMiddleware", "replay_body"]
 
 
 class RequestGuardMiddleware:
@@ -70,7 +70,7 @@ class RequestGuardMiddleware:
             # Every JSON body of the contract is an object; say so instead of a schema error.
             raise ApiProblem(400, "body: expected a JSON object such as "
                                   f'{{"sourceFileUrl": "https://…"}}, got {_json_kind(parsed)}.')
-        return _replay(body, receive), len(body)
+        return replay_body(body, receive), len(body)
 
     def _checked_upload(self, route: Route, headers: Headers, receive: Receive) -> Receive:
         media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -157,7 +157,7 @@ def _json_kind(value: Any) -> str:
             list: "an array"}.get(type(value), "another value")
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay_body(body: bytes, receive: Receive) -> Receive:
     """Hand the already-read body on, then pass through (so disconnects are still seen)."""
     sent = False
 

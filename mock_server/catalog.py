@@ -21,6 +21,7 @@ from export_contract.filenames import (
     safe_filename,
     split_extension,
 )
+from export_contract.outcomes import export_record
 
 from .content import generate
 
@@ -53,13 +54,8 @@ class MockExport:
         return len(self.content)
 
     def as_json(self) -> dict[str, object]:
-        return {
-            "sourceFileUrl": self.source_file_url,
-            "filename": self.filename,
-            "contentType": self.content_type,
-            "size": self.size,
-            "sha256": self.sha256,
-        }
+        return export_record(self.source_file_url, self.filename, self.content_type, self.size,
+                             self.sha256)
 
 
 def is_reserved_invalid(url: str) -> bool:

@@ -10,6 +10,8 @@ import io
 import json
 import zipfile
 
+from export_contract.pdf import one_page_pdf
+
 from .seeded import WORDS, SeededSource
 
 __all__ = ["csv", "docx", "html_page", "json_document", "pdf", "text", "xlsx", "xml", "zip_file"]
@@ -21,27 +23,7 @@ def pdf(source: SeededSource) -> bytes:
     lines = [source.caption(), f"source: {source.source_url}", " ".join(source.words(8))]
     text_ops = " ".join(f"({_pdf_string(line)}) Tj 0 -20 Td" for line in lines)
     stream = f"BT /F1 14 Tf 72 720 Td {text_ops} ET".encode("latin-1")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
-              % (len(objects) + 1, xref))
-    return out.getvalue()
+    return one_page_pdf(stream)
 
 
 def _pdf_string(value: str) -> str:

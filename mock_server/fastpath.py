@@ -17,10 +17,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from export_contract.auth import ApiKeyCheck
-from export_contract.guards import RequestGuardMiddleware
+from export_contract.guards import RequestGuardMiddleware, replay_body
 from export_contract.routes import RouteTable
 from export_contract.settings import Settings
 
@@ -75,7 +75,7 @@ class FastPath:
             body = None
         if body is None or not check(body):
             # Connexion's validation explains what is wrong.
-            await self.app(scope, _replay(raw, receive), send)
+            await self.app(scope, replay_body(raw, receive), send)
             return
         response = await handler(body, "urls" if scope.get("query_string") else None)
         await response(scope, receive, send)
@@ -88,16 +88,3 @@ async def _read_body(receive: Receive) -> bytes:
         chunks.append(message.get("body", b""))
         if message["type"] != "http.request" or not message.get("more_body", False):
             return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replayed() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replayed

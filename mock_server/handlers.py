@@ -18,6 +18,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from export_contract.filenames import content_disposition, safe_filename, split_extension
+from export_contract.outcomes import batch_source_urls, nothing_resolved, url_mode_batch
 from export_contract.problems import ApiProblem
 from export_contract.registration_rules import RegistrationError, read_registration_form
 from export_contract.settings import Settings
@@ -64,23 +65,14 @@ class MockHandlers:
 
     async def download_batch(self, body: dict[str, Any], response_type: str | None = None
                              ) -> Response:
-        urls = [item["sourceFileUrl"] for item in body["items"]]
-        if len(urls) > self.settings.max_items:
-            raise ApiProblem(413, f"The batch has {len(urls)} items; this backend accepts at "
-                                  f"most {self.settings.max_items} per request. Split the batch.")
+        urls = batch_source_urls(body, self.settings.max_items)
         exports = [self.catalog.resolve(url) for url in urls]
         if not any(exports):
-            raise ApiProblem(404, f"None of the {len(urls)} items is a registered export "
-                                  f"(first: {urls[0]}); register them first.",
-                             title="Export not found")
+            raise nothing_resolved(urls)
         state = current_state()
         if response_type == "urls":
-            return _json({
-                "success": True,
-                "exportedUrls": [self._exported_url(e, state) for e in exports if e is not None],
-                "skipped": [{"sourceFileUrl": url, "reason": "not_found"}
-                            for url, e in zip(urls, exports, strict=True) if e is None],
-            })
+            return _json(url_mode_batch(
+                urls, [self._exported_url(e, state) if e else None for e in exports]))
         return _zip_response(urls, exports, state)
 
     async def get_exported_file(self, token: str) -> Response:

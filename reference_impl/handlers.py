@@ -15,6 +15,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response, StreamingResponse
 
 from export_contract.filenames import content_disposition
+from export_contract.outcomes import batch_source_urls, nothing_resolved, url_mode_batch
 from export_contract.problems import ApiProblem
 from export_contract.registration_rules import RegistrationError, read_registration_form
 from export_contract.settings import Settings
@@ -69,23 +70,14 @@ class ReferenceHandlers:
 
     async def download_batch(self, body: dict[str, Any], response_type: str | None = None
                              ) -> Response:
-        urls = [item["sourceFileUrl"] for item in body["items"]]
-        if len(urls) > self.settings.max_items:
-            raise ApiProblem(413, f"The batch has {len(urls)} items; this backend accepts at "
-                                  f"most {self.settings.max_items} per request. Split the batch.")
+        urls = batch_source_urls(body, self.settings.max_items)
         found = await _stored(self.store.get_many, urls)
         if not found:
-            raise ApiProblem(404, f"None of the {len(urls)} items is a registered export "
-                                  f"(first: {urls[0]}); register them first.",
-                             title="Export not found")
+            raise nothing_resolved(urls)
         exports = [found.get(url) for url in urls]
         if response_type == "urls":
-            return _json({
-                "success": True,
-                "exportedUrls": [self._exported_url(e) for e in exports if e is not None],
-                "skipped": [{"sourceFileUrl": url, "reason": "not_found"}
-                            for url, e in zip(urls, exports, strict=True) if e is None],
-            })
+            return _json(url_mode_batch(
+                urls, [self._exported_url(e) if e else None for e in exports]))
         return await self._zip_response(urls, exports)
 
     async def get_exported_file(self, token: str) -> Response:

@@ -23,6 +23,8 @@ from typing import BinaryIO
 
 import xxhash
 
+from export_contract.outcomes import export_record
+
 __all__ = [
     "BlobUnreadable",
     "EmptyUpload",
@@ -66,13 +68,8 @@ class StoredExport:
     xxh3: str = ""
 
     def as_json(self) -> dict[str, object]:
-        return {
-            "sourceFileUrl": self.source_file_url,
-            "filename": self.filename,
-            "contentType": self.content_type,
-            "size": self.size,
-            "sha256": self.sha256,
-        }
+        return export_record(self.source_file_url, self.filename, self.content_type, self.size,
+                             self.sha256)
 
 
 class StorageError(OSError):
