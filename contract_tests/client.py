@@ -92,7 +92,16 @@ class Exchange:
 
     def evidence(self, message: str, *details: str) -> Evidence:
         return Evidence(message=message, request=self.request_line, status=self.status,
-                        details=tuple(details), curl=self.curl())
+                        details=tuple(details), curl=self.curl(), unjudgeable=self.unjudgeable)
+
+    @property
+    def unjudgeable(self) -> str | None:
+        """Why this answer says nothing about the rule a probe meant to check, if it does not."""
+        if self.key_is_valid and self.status in (401, 403):
+            return f"the valid API key was answered {self.status} (rule A3)"
+        if self.status == 429:
+            return "the request was rate-limited (429)"
+        return None
 
 
 class _SyncBridge(httpx.BaseTransport):
@@ -135,7 +144,8 @@ class ProbeClient:
         transport: httpx.BaseTransport | None
         source = options.transport
         if options.app is not None:
-            source = httpx.ASGITransport(app=options.app)
+            # A crash inside the app is the backend's 500, as a server would answer it.
+            source = httpx.ASGITransport(app=options.app, raise_app_exceptions=False)
         transport = (_SyncBridge(source) if isinstance(source, httpx.AsyncBaseTransport)
                      else source)
         self._client = httpx.Client(transport=transport, timeout=options.timeout,

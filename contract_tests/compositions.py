@@ -20,12 +20,13 @@ from .client import Exchange, ProbeClient
 from .downloads import judge_file_response
 from .exports import KnownExport, collision_groups, unknown_url
 from .observers import BATCH_PATH
-from .url_mode import follow_exported_urls, judge_batch_urls
+from .showing import shown, shown_body
+from .url_mode import IssuedUrls, follow_exported_urls, judge_batch_urls
 from .verdicts import Verdicts
 from .zips import judge_zip
 
-__all__ = ["BatchItem", "compositions", "explicit_compositions", "run_compositions",
-           "send_batch"]
+__all__ = ["BatchItem", "compositions", "explicit_compositions", "judge_none_resolved",
+           "run_compositions", "send_batch"]
 
 MAX_ITEMS = 12
 _TOKEN = string.ascii_lowercase + string.digits + "-"
@@ -81,46 +82,75 @@ def send_batch(client: ProbeClient, items: Sequence[BatchItem], *, urls: bool) -
     return client.post_json(BATCH_PATH, body, params={"responseType": "urls"} if urls else None)
 
 
-def judge_batch_status(exchange: Exchange, items: Sequence[BatchItem],
-                       verdicts: Verdicts) -> bool:
+def judge_batch_status(exchange: Exchange, items: Sequence[BatchItem], verdicts: Verdicts, *,
+                       urls: bool) -> bool:
     """S1 / B1 / S2 for a batch; True when the answer is a 200 worth looking into."""
     resolved = [item for item in items if item.export is not None]
     size = len(items)
+    listed = "items: " + ", ".join(shown(i.url) for i in items)
     if not resolved:
-        verdicts.judge("none-resolved-not-found", [] if exchange.status == 404 else [
-            exchange.evidence(f"no item resolves but the batch got {exchange.status}, not 404",
-                              "items: " + ", ".join(i.url for i in items))], size)
+        judge_none_resolved(exchange, verdicts, batch_urls=urls, size=size, details=listed)
         return False
     check = "all-resolved-ok" if len(resolved) == len(items) else "batch-partial-resolution"
     what = ("every item resolves" if check == "all-resolved-ok"
             else f"{len(resolved)} of {len(items)} items resolve")
     verdicts.judge(check, [] if exchange.status == 200 else [exchange.evidence(
-        f"{what} but the batch got {exchange.status}, not 200",
-        "items: " + ", ".join(i.url for i in items))], size)
+        f"{what} but the batch answered {exchange.status}, not 200", listed)], size)
     return exchange.status == 200
 
 
+def judge_none_resolved(exchange: Exchange, verdicts: Verdicts, *, batch_urls: bool,
+                        size: int = 1, details: str = "") -> None:
+    """S2: 404; batch URL mode may instead answer 200 with every item skipped (MUST)."""
+    extra = [details] if details else []
+    verdicts.judge("none-resolved-404-everywhere", [] if exchange.status == 404 else [
+        exchange.evidence(f"no item resolves and the answer is {exchange.status}; the "
+                          "reference answers 404 in all four variants", *extra)], size)
+    if exchange.status == 404:
+        verdicts.ok("none-resolved-not-found")
+        return
+    if batch_urls and exchange.status == 200:
+        try:
+            body = exchange.json()
+        except ValueError:
+            body = None
+        urls = body.get("exportedUrls") if isinstance(body, dict) else None
+        skipped = body.get("skipped") if isinstance(body, dict) else None
+        if urls == [] and isinstance(skipped, list) and len(skipped) >= 1:
+            verdicts.ok("none-resolved-not-found")
+            return
+        verdicts.fail("none-resolved-not-found", exchange.evidence(
+            "no item resolves: batch URL mode may answer 200 only with no exported URL and "
+            "every item in skipped", shown_body(exchange.content), *extra), size)
+        return
+    allowed = "404, or 200 with every item in skipped" if batch_urls else "404"
+    verdicts.fail("none-resolved-not-found", exchange.evidence(
+        f"no item resolves and the answer is {exchange.status}; allowed: {allowed}",
+        shown_body(exchange.content), *extra), size)
+
+
 def check_composition(client: ProbeClient, verdicts: Verdicts, items: Sequence[BatchItem],
-                      follow_urls: bool) -> None:
+                      follow_urls: bool, issued: IssuedUrls | None = None) -> None:
     """Send one composition in both modes and judge both answers."""
     resolved = [item.export for item in items if item.export is not None]
     zipped = send_batch(client, items, urls=False)
-    if judge_batch_status(zipped, items, verdicts):
+    if judge_batch_status(zipped, items, verdicts, urls=False):
         judge_file_response(zipped, verdicts, batch=True)
         judge_zip(zipped, resolved, verdicts)
     listed = send_batch(client, items, urls=True)
-    if judge_batch_status(listed, items, verdicts):
+    if judge_batch_status(listed, items, verdicts, urls=True):
         urls = judge_batch_urls(listed, [i.url for i in items], [i.export for i in items],
                                 verdicts)
-        if follow_urls and urls is not None:
-            follow_exported_urls(client, urls, resolved, verdicts, listed)
+        if follow_urls and urls is not None and len(urls) == len(resolved):
+            follow_exported_urls(client, urls, resolved, verdicts, listed, issued)
 
 
 def run_compositions(client: ProbeClient, verdicts: Verdicts, known: Sequence[KnownExport], *,
                      max_examples: int, seed: int, follow_urls: bool,
+                     issued: IssuedUrls | None = None,
                      on_example: Callable[[], None] = lambda: None) -> None:
     for items in explicit_compositions(known):
-        check_composition(client, verdicts, items, follow_urls)
+        check_composition(client, verdicts, items, follow_urls, issued)
         on_example()
 
     @hypothesis_seed(seed)
@@ -129,7 +159,7 @@ def run_compositions(client: ProbeClient, verdicts: Verdicts, known: Sequence[Kn
               print_blob=False)
     @given(compositions(known))
     def batch_property(items: list[BatchItem]) -> None:
-        check_composition(client, verdicts, items, follow_urls)
+        check_composition(client, verdicts, items, follow_urls, issued)
         on_example()
 
     batch_property()

@@ -10,6 +10,9 @@ Keys are the flag names without dashes in front (``base-url``, ``source-urls``, 
     source-urls = ["https://canvas.example.com/files/floor-plan.pdf"]
     origin = "https://app.example.com"
     strict = true
+    profile = "contract"
+    max-items = 100
+    max-body-bytes = 1048576
     junit-xml = "test-results/export-contract.xml"
 """
 
@@ -35,7 +38,11 @@ _KEYS: dict[str, tuple[str, type | tuple[type, ...]]] = {
     "fixtures": ("fixtures", str),
     "origin": ("origin", str),
     "strict": ("strict", bool),
+    "profile": ("profile", str),
+    "max-items": ("max_items", int),
+    "max-body-bytes": ("max_body_bytes", int),
     "follow-urls": ("follow_urls", bool),
+    "url-revisit-after": ("url_revisit_seconds", (int, float)),
     "big-archive": ("big_archive", bool),
     "max-examples": ("max_examples", int),
     "seed": ("seed", int),
@@ -103,14 +110,15 @@ def settings_from(config: Mapping[str, Any], flags: Mapping[str, Any]) -> Verify
     """Merge config values and flags (a flag that is ``None`` or empty was not given)."""
     merged = dict(config)
     for name, value in flags.items():
-        if value is None or value == () or (value is False and name in merged):
+        if value is None or value == ():
             continue
         merged[name] = value
     if not merged.get("base_url"):
         raise VerifyUsageError("--base-url is required (or base-url in the config file)")
     outputs = {name: merged.pop(name, None) for name in _OUTPUTS}
-    if "timeout" in merged:
-        merged["timeout"] = float(merged["timeout"])
+    for name in ("timeout", "url_revisit_seconds"):
+        if name in merged:
+            merged[name] = float(merged[name])
     options = VerifyOptions(**merged)
     return VerifySettings(
         options=options,

@@ -1,4 +1,5 @@
-"""Judging a default-mode `200`: the body is a file and its name travels safely (D1, F1-F5)."""
+"""Judging a default-mode `200`: the body is a file and its name travels safely (D1, Q6,
+F1-F5)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from .content_disposition import (
     parse_content_disposition,
 )
 from .results import Evidence
+from .showing import shown_body
 from .verdicts import Verdicts
 
 __all__ = ["extension_of", "judge_file_response"]
@@ -42,6 +44,11 @@ def extension_of(name: str) -> str:
 def judge_file_response(exchange: Exchange, verdicts: Verdicts, *, batch: bool) -> str | None:
     """Judge a default-mode 200 and return its effective filename (``None`` if unreadable)."""
     verdicts.judge("default-mode-body-is-file", _body_problems(exchange))
+    verdicts.judge("response-type-selects-mode", [exchange.evidence(
+        "without responseType the answer is the URL-mode JSON envelope, not the file",
+        shown_body(exchange.content))] if _looks_like_envelope(exchange.content) else [])
+    if not batch:
+        verdicts.judge("default-mode-media-type", _media_type_problems(exchange))
     name = _judge_disposition(exchange, verdicts, batch=batch)
     if name is not None and not batch and verdicts.wants("filename-extension-matches-type"):
         problem = _extension_problem(exchange, name)
@@ -61,12 +68,27 @@ def _body_problems(exchange: Exchange) -> Iterator[Evidence]:
         yield exchange.evidence(
             f"a default-mode 200 is {exchange.media_type}, not the export's media type",
             f"Content-Type: {content_type}")
-    if exchange.content[:1] in (b"{", b" ", b"\n") and _looks_like_envelope(exchange.content):
-        yield exchange.evidence("a default-mode 200 carries the URL-mode JSON envelope",
-                                f"body: {exchange.content[:120]!r}")
+
+
+def _media_type_problems(exchange: Exchange) -> Iterator[Evidence]:
+    """D1 (SHOULD): a generic type where the filename says what the file is."""
+    if exchange.media_type not in ("", "application/octet-stream", "binary/octet-stream"):
+        return
+    header = exchange.headers.get("content-disposition") or ""
+    try:
+        name = parse_content_disposition(header).effective_filename if header else None
+    except ContentDispositionError:
+        name = None
+    guessed = mimetypes.guess_type("x" + extension_of(name or ""), strict=False)[0]
+    if name and guessed and guessed != "application/octet-stream":
+        yield exchange.evidence(
+            f"{name!r} is sent as {exchange.media_type or 'no Content-Type'}, not its own media "
+            f"type ({guessed})", f"Content-Type: {exchange.headers.get('content-type')}")
 
 
 def _looks_like_envelope(content: bytes) -> bool:
+    if content[:1] not in (b"{", b" ", b"\n", b"\r", b"\t"):
+        return False
     try:
         body = json.loads(content)
     except ValueError:
@@ -77,27 +99,25 @@ def _looks_like_envelope(content: bytes) -> bool:
 def _judge_disposition(exchange: Exchange, verdicts: Verdicts, *, batch: bool) -> str | None:
     header = exchange.headers.get("content-disposition")
     if header is None:
-        verdicts.fail("content-disposition-attachment", exchange.evidence(
+        verdicts.fail("content-disposition-parses", exchange.evidence(
             "a default-mode 200 has no Content-Disposition header",
             "headers sent: " + ", ".join(sorted(exchange.headers.keys()))))
         return None
     try:
         parsed = parse_content_disposition(header)
     except ContentDispositionError as exc:
-        verdicts.fail("content-disposition-attachment", exchange.evidence(
+        verdicts.fail("content-disposition-parses", exchange.evidence(
             f"Content-Disposition does not parse by RFC 6266: {exc}",
             f"Content-Disposition: {header}"))
         return None
-    problems = []
-    if parsed.disposition_type != "attachment":
-        problems.append(exchange.evidence(
-            f"Content-Disposition type is {parsed.disposition_type!r}, not 'attachment'",
-            f"Content-Disposition: {header}"))
+    verdicts.judge("content-disposition-attachment", [] if parsed.disposition_type ==
+                   "attachment" else [exchange.evidence(
+                       f"Content-Disposition type is {parsed.disposition_type!r}, not "
+                       "'attachment'", f"Content-Disposition: {header}")])
     name = parsed.effective_filename
-    if name is None:
-        problems.append(exchange.evidence("Content-Disposition has neither filename nor "
-                                          "filename*", f"Content-Disposition: {header}"))
-    verdicts.judge("content-disposition-attachment", problems)
+    verdicts.judge("content-disposition-parses", [] if name is not None else [
+        exchange.evidence("Content-Disposition has neither filename nor filename*",
+                          f"Content-Disposition: {header}")])
     if name is None:
         return None
     verdicts.judge("filename-safe", [exchange.evidence(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["BackendUnreachable", "VerifyError", "VerifyUsageError"]
+__all__ = ["BackendUnreachable", "NoRegistrationRoute", "VerifyError", "VerifyUsageError"]
 
 
 class VerifyError(Exception):
@@ -17,3 +17,7 @@ class VerifyUsageError(VerifyError, ValueError):
 
 class BackendUnreachable(VerifyError):
     """The backend did not answer at all (connection refused, DNS failure, timeout)."""
+
+
+class NoRegistrationRoute(VerifyError):
+    """``--fixtures auto`` against a backend that has no registration route."""

@@ -18,15 +18,21 @@ from .errors import VerifyUsageError
 __all__ = [
     "DEFAULT_MAX_EXAMPLES",
     "DEFAULT_TIMEOUT",
+    "DEFAULT_URL_REVISIT_SECONDS",
+    "PROFILES",
     "FixtureMode",
+    "Profile",
     "VerifyOptions",
     "VerifyUsageError",
 ]
 
 DEFAULT_MAX_EXAMPLES = 25
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_URL_REVISIT_SECONDS = 3.0
 
 FixtureMode = Literal["auto"]
+Profile = Literal["contract", "reference"]
+PROFILES: tuple[Profile, ...] = ("contract", "reference")
 
 # An ASGI application: a callable taking (scope, receive, send). Kept loose on purpose so any
 # framework's app (Starlette, connexion, FastAPI, ...) fits without importing it.
@@ -45,8 +51,15 @@ class VerifyOptions:
         fixtures: ``"auto"`` registers fixture exports through ``POST {base}/viewer/exports``
             (when the backend has that route) and removes them afterwards.
         origin: a browser origin; enables the CORS checks (X1, X2, A4).
-        strict: SHOULD checks count too (otherwise they report SKIP).
-        follow_urls: fetch every exported URL of URL mode and compare bytes (U4).
+        strict: SHOULD rules gate too (otherwise their breaches are warnings).
+        profile: ``"contract"`` (the default) judges MUST and SHOULD rules only;
+            ``"reference"`` also judges the REF rules, the choices of our reference backend and
+            mock (URL pattern, skipped records, problem details, 401 vs 403, ...).
+        max_items: the backend's declared batch item limit; with it Q5 is checked at its edges.
+        max_body_bytes: the backend's declared body size limit, likewise.
+        follow_urls: fetch every exported URL of URL mode (U4-U6); on by default.
+        url_revisit_seconds: how long after issue the first exported URLs are fetched again at
+            the end of the run (U6); the run waits for it when it finishes sooner.
         big_archive: with ``fixtures="auto"``, build a batch zip past 4 GiB to check ZIP64 (Z7).
             Uploads about 48 MiB and streams about 4.3 GB through a temporary file.
         max_examples: examples per property (batch compositions) and per fuzzed operation/mode.
@@ -67,7 +80,11 @@ class VerifyOptions:
     fixtures: FixtureMode | None = None
     origin: str | None = None
     strict: bool = False
-    follow_urls: bool = False
+    profile: Profile = "contract"
+    max_items: int | None = None
+    max_body_bytes: int | None = None
+    follow_urls: bool = True
+    url_revisit_seconds: float = DEFAULT_URL_REVISIT_SECONDS
     big_archive: bool = False
     max_examples: int = DEFAULT_MAX_EXAMPLES
     seed: int | None = None
@@ -98,6 +115,16 @@ class VerifyOptions:
             raise VerifyUsageError(f"--fixtures takes 'auto', got {self.fixtures!r}")
         if self.big_archive and self.fixtures != "auto":
             raise VerifyUsageError("the big-archive (ZIP64) check needs --fixtures auto")
+        if self.profile not in PROFILES:
+            raise VerifyUsageError(f"--profile takes 'contract' or 'reference', got "
+                                   f"{self.profile!r}")
+        for name, value in (("--max-items", self.max_items),
+                            ("--max-body-bytes", self.max_body_bytes)):
+            if value is not None and value < 1:
+                raise VerifyUsageError(f"{name} must be at least 1, got {value}")
+        if self.url_revisit_seconds < 0:
+            raise VerifyUsageError(f"--url-revisit-after must be 0 or more seconds, got "
+                                   f"{self.url_revisit_seconds}")
         if self.timeout <= 0:
             raise VerifyUsageError(f"timeout must be positive, got {self.timeout}")
         if self.app is not None and self.transport is not None:

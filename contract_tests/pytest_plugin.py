@@ -21,7 +21,7 @@ from .config import read_config, settings_from
 from .errors import VerifyError
 from .options import VerifyOptions
 from .results import RuleOutcome, VerifyReport
-from .rules import RULES
+from .rules import backend_rules
 
 __all__ = ["RuleItem", "export_contract_report", "export_contract_verify"]
 
@@ -39,9 +39,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(f"{_PREFIX}fixtures", choices=["auto"], help="auto: register fixtures.")
     group.addoption(f"{_PREFIX}origin", help="Browser origin for the CORS checks.")
     group.addoption(f"{_PREFIX}strict", action="store_true", default=None,
-                    help="SHOULD rules count too.")
-    group.addoption(f"{_PREFIX}follow-urls", action="store_true", default=None,
-                    help="Fetch exported URLs.")
+                    help="SHOULD rules gate too (otherwise their breaches are warnings).")
+    group.addoption(f"{_PREFIX}profile", choices=["contract", "reference"],
+                    help="reference: also judge the REF rules (our reference's choices).")
+    group.addoption(f"{_PREFIX}url-revisit-after", type=float,
+                    help="Seconds after issue to fetch early exported URLs again (U6).")
+    group.addoption(f"{_PREFIX}max-items", type=int, help="The backend's declared item limit.")
+    group.addoption(f"{_PREFIX}max-body-bytes", type=int,
+                    help="The backend's declared body size limit.")
+    group.addoption(f"{_PREFIX}no-follow-urls", action="store_false", default=None,
+                    dest="export_contract_follow_urls", help="Do not fetch exported URLs.")
     group.addoption(f"{_PREFIX}max-examples", type=int, help="Hypothesis examples per property.")
     group.addoption(f"{_PREFIX}seed", type=int, help="Hypothesis seed.")
     group.addoption(f"{_PREFIX}checks", help="Comma-separated check or rule IDs to run.")
@@ -62,8 +69,11 @@ def options_from_pytest(config: pytest.Config) -> VerifyOptions | None:
     file_values = read_config(Path(config_path)) if config_path else {}
     flags = {"base_url": get("base-url"), "api_key": get("api-key"),
              "source_urls": tuple(get("source-url") or ()), "fixtures": get("fixtures"),
-             "origin": get("origin"), "strict": get("strict"),
-             "follow_urls": get("follow-urls"), "max_examples": get("max-examples"),
+             "origin": get("origin"), "strict": get("strict"), "profile": get("profile"),
+             "max_items": get("max-items"), "max_body_bytes": get("max-body-bytes"),
+             "follow_urls": config.getoption("export_contract_follow_urls"),
+             "max_examples": get("max-examples"),
+             "url_revisit_seconds": get("url-revisit-after"),
              "seed": get("seed"), "checks": _ids(get("checks")),
              "exclude_checks": _ids(get("exclude-checks"))}
     if not flags["base_url"] and not file_values.get("base_url"):
@@ -105,6 +115,12 @@ class RuleItem(pytest.Item):
             pytest.skip(f"{self.rule_id}: {outcome.reason}")
         if outcome.status == "FAIL":
             raise RuleFailed(_failure_text(outcome))
+        if outcome.status == "WARN":
+            # Passes (its level does not gate this run) but the breach stays visible: in the
+            # JUnit XML as a property and in pytest's report sections (-rA).
+            text = _failure_text(outcome)
+            self.user_properties.append(("export-contract-warning", text))
+            self.add_report_section("call", "export-contract warning", text)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
                      style: Any = None) -> str:
@@ -139,7 +155,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                                   items: list[pytest.Item]) -> None:
     if config.stash.get(_OPTIONS_KEY, None) is None:
         return
-    for rule in RULES:
+    for rule in backend_rules():
         items.append(RuleItem.from_parent(session, name=f"export-contract::{rule.id}",
                                           rule_id=rule.id))
 

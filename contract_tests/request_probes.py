@@ -1,5 +1,5 @@
 """Probes of request handling: extra properties, unusable and malformed bodies, mixed batches,
-limits, unknown responseType and wrong Content-Type (Q1-Q6)."""
+unknown responseType and wrong Content-Type (Q1-Q4, Q6). Limits (Q5) are in ``limit_probes``."""
 
 from __future__ import annotations
 
@@ -9,40 +9,44 @@ from collections.abc import Sequence
 from .client import Exchange, ProbeClient
 from .exports import KnownExport, unknown_url
 from .observers import BATCH_PATH, SINGLE_PATH
+from .results import Evidence
+from .showing import shown, shown_body, shown_json
 from .verdicts import Verdicts
 from .zip_inspection import inspect_zip
 
 __all__ = ["run_request_probes"]
 
 _URLS = {"responseType": "urls"}
-_ALWAYS_JUDGED = ("status-documented", "error-not-a-download")
-UNUSABLE_IDENTIFIERS: tuple[object, ...] = (
-    "",
+_ALWAYS_JUDGED = ("status-allowed", "error-not-a-download", "no-server-error")
+# Non-empty strings that no backend resolves but that the contract calls usable (Q2): a
+# backend may answer 404 (it looked and found nothing) or 400 (it cannot use the string).
+UNRESOLVABLE_STRINGS: tuple[str, ...] = (
     "files/floor-plan.pdf",
     "/files/floor-plan.pdf",
     "ftp://canvas.example.com/files/floor-plan.pdf",
     "mailto:someone@example.com",
-    "https://canvas.example.com/" + "a" * 2040 + ".pdf",
+    "https://canvas.example.com/" + "a" * 2018 + ".pdf",  # 2,049 characters
 )
-# (label, raw body) for bodies that carry no usable identifier in either operation.
+# (label, raw body) for bodies that carry no usable identifier in either operation (Q3).
 MALFORMED_RAW: tuple[tuple[str, bytes], ...] = (
     ("not JSON", b"sourceFileUrl=https://canvas.example.com/files/a.pdf"),
-    ("empty body", b""),
+    ("empty", b""),
     ("JSON null", b"null"),
     ("a JSON array", b"[]"),
     ("a JSON string", b'"https://canvas.example.com/files/a.pdf"'),
     ("a JSON number", b"42"),
-    ("invalid UTF-8", b'{"sourceFileUrl": "https://canvas.example.com/\xff\xfe.pdf"}'),
     ("truncated JSON", b'{"sourceFileUrl": "https://canvas.example.com/files/a.pdf"'),
 )
+INVALID_UTF8 = b'{"sourceFileUrl": "https://canvas.example.com/\xff\xfe.pdf"}'
 MALFORMED_SINGLE: tuple[object, ...] = (
-    {}, {"sourceFileUrl": None}, {"sourceFileUrl": 42}, {"sourceFileUrl": True},
-    {"sourceFileUrl": ["https://canvas.example.com/files/a.pdf"]},
+    {}, {"sourceFileUrl": None}, {"sourceFileUrl": ""}, {"sourceFileUrl": 42},
+    {"sourceFileUrl": True}, {"sourceFileUrl": ["https://canvas.example.com/files/a.pdf"]},
     {"sourceFileUrl": {"url": "https://canvas.example.com/files/a.pdf"}},
 )
 MALFORMED_BATCH: tuple[object, ...] = (
     {}, {"items": []}, {"items": None}, {"items": "https://canvas.example.com/files/a.pdf"},
     {"items": [None]}, {"items": [{}]}, {"items": [{"sourceFileUrl": 7}]},
+    {"items": [{"sourceFileUrl": ""}]},
     {"items": ["https://canvas.example.com/files/a.pdf"]},
     {"items": {"sourceFileUrl": "https://canvas.example.com/files/a.pdf"}},
 )
@@ -51,33 +55,21 @@ MALFORMED_BATCH: tuple[object, ...] = (
 def run_request_probes(client: ProbeClient, verdicts: Verdicts,
                        known: Sequence[KnownExport]) -> None:
     target = known[0].source_file_url if known else unknown_url("extra-properties.pdf")
-    if verdicts.wants("request-extra-properties-ignored"):
+    if verdicts.wants("request-extra-properties-tolerated", "request-extra-properties-ignored"):
         _extra_properties(client, verdicts, target)
-    if verdicts.wants("request-unusable-identifier-rejected", "request-malformed-body-rejected"):
-        _unusable_and_malformed(client, verdicts)
-    if known and verdicts.wants("batch-mixed-malformed-items"):
-        _mixed_batch(client, verdicts, known[0])
-    if verdicts.wants("request-over-limit-rejected"):
-        _over_limits(client, verdicts, known)
+    if verdicts.wants("identifier-unresolvable-string", "identifier-non-url-rejected"):
+        _unresolvable_strings(client, verdicts)
+    if verdicts.wants("request-malformed-body-rejected", "request-invalid-utf8-not-accepted",
+                      "request-invalid-utf8-rejected"):
+        _malformed(client, verdicts)
+    if verdicts.wants("batch-mixed-malformed-items", "batch-mixed-malformed-rejected"):
+        _mixed_batch(client, verdicts, known)
     # These requests feed the MUST checks on every response (S3, S4, E1) too, so they are sent
-    # even when their own SHOULD check (Q6) is not judged.
+    # even when their own SHOULD check (Q6) is not selected.
     if verdicts.wants("response-type-unknown-rejected", *_ALWAYS_JUDGED):
-        for path, body in _bodies(target):
-            for value in ("url", "URLS", "binary", ""):
-                ex = client.post_json(path, body, params={"responseType": value},
-                                      well_formed=False)
-                verdicts.judge("response-type-unknown-rejected", [] if ex.status == 400 else [
-                    ex.evidence(f"responseType={value!r} got {ex.status}, not 400")])
+        _unknown_response_types(client, verdicts, target)
     if verdicts.wants("content-type-wrong-rejected", *_ALWAYS_JUDGED):
-        for path, body in _bodies(target):
-            raw = json.dumps(body).encode()
-            for content_type in ("text/plain", None, "application/x-www-form-urlencoded"):
-                ex = client.send("POST", path, raw=raw, content_type=content_type,
-                                 well_formed=False)
-                shown = content_type or "no Content-Type"
-                verdicts.judge("content-type-wrong-rejected", [] if ex.status in (400, 415)
-                               else [ex.evidence(f"a JSON body sent as {shown} got {ex.status}, "
-                                                 "not 400 or 415")])
+        _wrong_content_types(client, verdicts, target)
 
 
 def _bodies(url: str) -> tuple[tuple[str, object], ...]:
@@ -95,27 +87,39 @@ def _extra_properties(client: ProbeClient, verdicts: Verdicts, url: str) -> None
         for params in (None, _URLS):
             baseline = client.post_json(path, plain, params=params)
             ex = client.post_json(path, extra, params=params)
+            verdicts.judge("request-extra-properties-tolerated", [] if ex.status < 500 else [
+                ex.evidence(f"a body with unknown extra properties got {ex.status}",
+                            f"body: {shown_json(extra)}", shown_body(ex.content))])
             verdicts.judge("request-extra-properties-ignored", [] if ex.status ==
                            baseline.status else [ex.evidence(
                                f"unknown extra properties changed the answer from "
-                               f"{baseline.status} to {ex.status}")])
+                               f"{baseline.status} to {ex.status}",
+                               f"body: {shown_json(extra)}")])
+
+
+def _unresolvable_strings(client: ProbeClient, verdicts: Verdicts) -> None:
+    for value in UNRESOLVABLE_STRINGS:
+        for path, body, params in ((SINGLE_PATH, {"sourceFileUrl": value}, None),
+                                   (BATCH_PATH, {"items": [{"sourceFileUrl": value}]}, _URLS)):
+            what = ("sourceFileUrl" if path == SINGLE_PATH else "the only batch item's "
+                    "sourceFileUrl") + f" {shown(value)}"
+            ex = client.post_json(path, body, params=params)
+            verdicts.judge("identifier-unresolvable-string", [] if ex.status in (400, 404)
+                           else [ex.evidence(f"{what} answered {ex.status}; allowed: 400 or 404 "
+                                             "(a non-empty string the backend cannot resolve)",
+                                             shown_body(ex.content))])
+            verdicts.judge("identifier-non-url-rejected", [] if ex.status == 400 else [
+                ex.evidence(f"{what} answered {ex.status}; the reference refuses anything but "
+                            "an absolute http(s) URL of at most 2048 characters with 400")])
 
 
 def _expect_400(verdicts: Verdicts, check_id: str, ex: Exchange, what: str) -> None:
     verdicts.judge(check_id, [] if ex.status == 400 else [ex.evidence(
-        f"{what} got {ex.status}, not 400")])
+        f"{what} answered {ex.status}; allowed: 400 (no usable identifier)",
+        shown_body(ex.content))])
 
 
-def _unusable_and_malformed(client: ProbeClient, verdicts: Verdicts) -> None:
-    for value in UNUSABLE_IDENTIFIERS:
-        shown = repr(value) if len(str(value)) < 60 else f"a {len(str(value))}-character URL"
-        ex = client.post_json(SINGLE_PATH, {"sourceFileUrl": value}, well_formed=False)
-        _expect_400(verdicts, "request-unusable-identifier-rejected", ex,
-                    f"sourceFileUrl {shown}")
-        ex = client.post_json(BATCH_PATH, {"items": [{"sourceFileUrl": value}]},
-                              params=_URLS, well_formed=False)
-        _expect_400(verdicts, "request-unusable-identifier-rejected", ex,
-                    f"a batch whose only item is {shown}")
+def _malformed(client: ProbeClient, verdicts: Verdicts) -> None:
     for label, raw in MALFORMED_RAW:
         for index, path in enumerate((SINGLE_PATH, BATCH_PATH)):
             ex = client.send("POST", path, raw=raw, content_type="application/json",
@@ -126,60 +130,95 @@ def _unusable_and_malformed(client: ProbeClient, verdicts: Verdicts) -> None:
             ex = client.post_json(path, body, params=_URLS if index % 2 else None,
                                   well_formed=False)
             _expect_400(verdicts, "request-malformed-body-rejected", ex,
-                        f"body {json.dumps(body)[:80]}")
+                        f"the body {shown_json(body)}")
+    for path in (SINGLE_PATH, BATCH_PATH):
+        ex = client.send("POST", path, raw=INVALID_UTF8, content_type="application/json",
+                         well_formed=False)
+        verdicts.judge("request-invalid-utf8-not-accepted", [] if 400 <= ex.status < 500 else [
+            ex.evidence(f"a body that is not valid UTF-8 answered {ex.status}; allowed: a 4xx, "
+                        "never 2xx or 5xx", shown_body(ex.content))])
+        _expect_400(verdicts, "request-invalid-utf8-rejected", ex,
+                    "a body that is not valid UTF-8")
 
 
-def _mixed_batch(client: ProbeClient, verdicts: Verdicts, export: KnownExport) -> None:
+def _mixed_batch(client: ProbeClient, verdicts: Verdicts, known: Sequence[KnownExport]) -> None:
     """Q4: 400, or the malformed item treated as unresolved (left out / skipped)."""
-    items = [export.source_file_url, "not a url", export.source_file_url]
-    body = {"items": [{"sourceFileUrl": item} for item in items]}
+    usable = list(known[:2])
+    if usable:
+        body = {"items": [{"sourceFileUrl": usable[0].source_file_url}, {"sourceFileUrl": 7},
+                          *({"sourceFileUrl": e.source_file_url} for e in usable[1:])]}
+    else:
+        body = {"items": [{"sourceFileUrl": unknown_url("mixed.pdf")}, {"sourceFileUrl": 7}]}
     zipped = client.post_json(BATCH_PATH, body, well_formed=False)
     listed = client.post_json(BATCH_PATH, body, params=_URLS, well_formed=False)
     for ex in (zipped, listed):
+        verdicts.judge("batch-mixed-malformed-rejected", _reference_refusal(ex))
+        if not usable:
+            continue
         if ex.status not in (200, 400):
             verdicts.fail("batch-mixed-malformed-items", ex.evidence(
-                f"a batch mixing usable and malformed items got {ex.status}: neither 400 nor "
-                "200 with the malformed item skipped"))
+                f"a batch whose item 1 is malformed ({{\"sourceFileUrl\": 7}}) answered "
+                f"{ex.status}; allowed: 400, or 200 with that item treated as unresolved"))
         elif ex.status == 400:
             verdicts.ok("batch-mixed-malformed-items")
-    if zipped.status == 200:
-        entries = inspect_zip(zipped.content).entries
-        digests = [entry.sha256 for entry in entries]
-        verdicts.judge("batch-mixed-malformed-items", [] if digests == [export.sha256] * 2
-                       else [zipped.evidence(
-                           "the zip should hold the two usable items only",
-                           "entries: " + ", ".join(repr(e.name) for e in entries))])
-    if listed.status == 200:
-        try:
-            answer = listed.json()
-        except ValueError:
-            answer = None
-        ok = (isinstance(answer, dict) and isinstance(answer.get("exportedUrls"), list)
-              and isinstance(answer.get("skipped"), list)
-              and len(answer["exportedUrls"]) == 2 and len(answer["skipped"]) == 1)
-        verdicts.judge("batch-mixed-malformed-items", [] if ok else [listed.evidence(
-            "URL mode should give 2 exported URLs and 1 skipped record (the malformed item)",
-            f"body: {listed.content[:200]!r}")])
+    if usable and zipped.status == 200:
+        _judge_mixed_zip(zipped, usable, verdicts)
+    if usable and listed.status == 200:
+        _judge_mixed_urls(listed, usable, verdicts)
 
 
-def _over_limits(client: ProbeClient, verdicts: Verdicts, known: Sequence[KnownExport]) -> None:
-    many = {"items": [{"sourceFileUrl": unknown_url(f"item-{n}.pdf")} for n in range(5000)]}
-    if known:
-        # A backend that silently cuts a batch to its limit answers this 404: the known export
-        # at the end is never looked at. Within the limits it is a 200; over them 400/413.
-        tail = {"items": [*many["items"][:-1], {"sourceFileUrl": known[0].source_file_url}]}
-        for params in (None, _URLS):
-            ex = client.post_json(BATCH_PATH, tail, params=params, well_formed=False)
-            verdicts.judge("request-over-limit-rejected", [] if ex.status in (200, 400, 413)
-                           else [ex.evidence(
-                               f"a batch of 5000 items whose last one is a known export got "
-                               f"{ex.status}, not 400/413 (over the limit) or 200 (within it): "
-                               "was the batch cut short?")])
-    padded = {"items": [{"sourceFileUrl": unknown_url("padded.pdf")}],
-              "padding": "x" * (3 * 1024 * 1024)}
-    for label, body in (("a batch of 5000 items", many), ("a 3 MiB body", padded)):
-        for params in (None, _URLS):
-            ex = client.post_json(BATCH_PATH, body, params=params, well_formed=False)
-            verdicts.judge("request-over-limit-rejected", [] if ex.status in (400, 404, 413)
-                           else [ex.evidence(f"{label} (no item resolves) got {ex.status}, "
-                                             "not 400/413 (or 404 within the limits)")])
+def _reference_refusal(ex: Exchange) -> list[Evidence]:
+    """REF: 400 naming the malformed item's index (1)."""
+    if ex.status != 400:
+        return [ex.evidence(f"a batch whose item 1 is malformed answered {ex.status}; the "
+                            "reference answers 400 naming the item")]
+    text = ex.content.decode("utf-8", errors="replace")
+    named = any(marker in text for marker in ("[1]", "item 1", "index 1", "items.1", "/1/"))
+    return [] if named else [ex.evidence(
+        "the 400 for a malformed batch item does not name its index (1)", shown_body(ex.content))]
+
+
+def _judge_mixed_zip(ex: Exchange, usable: Sequence[KnownExport], verdicts: Verdicts) -> None:
+    entries = inspect_zip(ex.content).entries
+    digests = {entry.sha256 for entry in entries}
+    wanted = {export.sha256 for export in usable}
+    verdicts.judge("batch-mixed-malformed-items", [] if digests == wanted else [ex.evidence(
+        "a 200 for a batch with a malformed item should hold the usable items only",
+        "entries: " + ", ".join(repr(e.name) for e in entries),
+        "usable items: " + ", ".join(e.source_file_url for e in usable))])
+
+
+def _judge_mixed_urls(ex: Exchange, usable: Sequence[KnownExport], verdicts: Verdicts) -> None:
+    try:
+        answer = ex.json()
+    except ValueError:
+        answer = None
+    urls = answer.get("exportedUrls") if isinstance(answer, dict) else None
+    skipped = answer.get("skipped") if isinstance(answer, dict) else None
+    ok = (isinstance(urls, list) and len(urls) == len(usable) and isinstance(skipped, list)
+          and len(skipped) >= 1)
+    verdicts.judge("batch-mixed-malformed-items", [] if ok else [ex.evidence(
+        f"URL mode should give {len(usable)} exported URL(s) for the usable items and list "
+        "the malformed one in skipped, as an unresolved item", shown_body(ex.content))])
+
+
+def _unknown_response_types(client: ProbeClient, verdicts: Verdicts, target: str) -> None:
+    for path, body in _bodies(target):
+        for value in ("url", "URLS", "binary", ""):
+            ex = client.post_json(path, body, params={"responseType": value},
+                                  well_formed=False)
+            verdicts.judge("response-type-unknown-rejected", [] if ex.status == 400 else [
+                ex.evidence(f"responseType={value!r} answered {ex.status}; allowed: 400 "
+                            "(only 'urls' or no responseType is known)")])
+
+
+def _wrong_content_types(client: ProbeClient, verdicts: Verdicts, target: str) -> None:
+    for path, body in _bodies(target):
+        raw = json.dumps(body).encode()
+        for content_type in ("text/plain", None, "application/x-www-form-urlencoded"):
+            ex = client.send("POST", path, raw=raw, content_type=content_type,
+                             well_formed=False)
+            sent = content_type or "no Content-Type"
+            verdicts.judge("content-type-wrong-rejected", [] if ex.status in (400, 415)
+                           else [ex.evidence(f"a JSON body sent as {sent} answered "
+                                             f"{ex.status}; allowed: 400 or 415")])

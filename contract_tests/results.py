@@ -17,7 +17,9 @@ __all__ = [
     "VerifyReport",
 ]
 
-Status = Literal["PASS", "FAIL", "SKIP"]
+Status = Literal["PASS", "FAIL", "WARN", "SKIP"]
+"""FAIL: broken, and the break gates this run. WARN: broken, but its level does not gate this
+run (a SHOULD rule without ``--strict``). SKIP: nothing could be judged (``reason`` says why)."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,9 @@ class Evidence:
     status: int | None = None
     details: tuple[str, ...] = ()
     curl: str | None = None
+    # Set when the answer judged nothing but itself (the valid key refused, a 429): the breach
+    # is charged to A3 or R1 only, and other checks call it "could not check".
+    unjudgeable: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {"message": self.message, "request": self.request, "status": self.status,
@@ -45,12 +50,13 @@ class CheckOutcome:
     """The verdict of one catalogue check.
 
     ``status`` is PASS (it inspected at least one response and every one held), FAIL (see
-    ``evidence``) or SKIP (``reason`` says why: nothing to inspect, not selected, a SHOULD check
-    without ``strict``, no API key, ...). ``inspected`` counts the observations it judged.
+    ``evidence``; the check's level gates this run), WARN (broken, but its level does not gate
+    this run) or SKIP (``reason`` says why: nothing to inspect, a REF check outside
+    ``--profile reference``, no API key, ...). ``inspected`` counts the observations it judged.
     """
 
     id: str
-    rule_ids: tuple[str, ...]
+    rule_id: str
     level: str
     description: str
     status: Status
@@ -58,19 +64,25 @@ class CheckOutcome:
     evidence: tuple[Evidence, ...] = ()
     inspected: int = 0
 
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        return (self.rule_id,)
+
     def as_dict(self) -> dict[str, object]:
-        return {"id": self.id, "rule_ids": list(self.rule_ids), "level": self.level,
+        return {"id": self.id, "rule_id": self.rule_id, "level": self.level,
                 "description": self.description, "status": self.status, "reason": self.reason,
                 "inspected": self.inspected, "evidence": [e.as_dict() for e in self.evidence]}
 
 
 @dataclass(frozen=True)
 class RuleOutcome:
-    """The verdict of one contract rule: FAIL when any of its checks failed, PASS when at least
-    one passed and none failed, SKIP when none of its checks could judge it."""
+    """The verdict of one contract rule: FAIL when a check that gates this run failed, WARN when
+    only non-gating checks did, PASS when at least one passed and none broke, SKIP when none of
+    its checks could judge it. ``level`` is its strongest level, ``levels`` all of them."""
 
     id: str
     level: str
+    levels: tuple[str, ...]
     text: str
     status: Status
     check_ids: tuple[str, ...]
@@ -78,7 +90,8 @@ class RuleOutcome:
     evidence: tuple[Evidence, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
-        return {"id": self.id, "level": self.level, "text": self.text, "status": self.status,
+        return {"id": self.id, "level": self.level, "levels": list(self.levels),
+                "text": self.text, "status": self.status,
                 "check_ids": list(self.check_ids), "reason": self.reason,
                 "evidence": [e.as_dict() for e in self.evidence]}
 
@@ -127,13 +140,17 @@ class VerifyReport:
         return tuple(r.id for r in self.rules if r.status == "FAIL")
 
     @property
+    def warned_rule_ids(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.rules if r.status == "WARN")
+
+    @property
     def passed(self) -> bool:
         return self.exit_code == 0
 
     def counts(self, outcomes: Iterable[CheckOutcome | RuleOutcome] | None = None
                ) -> dict[Status, int]:
         """How many rules (or the given outcomes) have each status."""
-        counts: dict[Status, int] = {"PASS": 0, "FAIL": 0, "SKIP": 0}
+        counts: dict[Status, int] = {"PASS": 0, "FAIL": 0, "WARN": 0, "SKIP": 0}
         for outcome in self.rules if outcomes is None else outcomes:
             counts[outcome.status] += 1
         return counts
@@ -142,6 +159,9 @@ class VerifyReport:
         return {
             "base_url": self.options.base_url,
             "strict": self.options.strict,
+            "profile": self.options.profile,
+            "declared_limits": {"max_items": self.options.max_items,
+                                "max_body_bytes": self.options.max_body_bytes},
             "seed": self.seed,
             "max_examples": self.options.max_examples,
             "request_count": self.request_count,

@@ -1,9 +1,17 @@
-"""The rules of the export-download contract, each with its ID, level and wording.
+"""The rules of the export-download contract, each with its ID, levels and wording.
 
 The wording lives here so that an installed suite can explain a verdict without the contract
-document at hand. Levels: MUST rules gate conformance, SHOULD rules gate only in strict mode,
-INFO rules describe the request format or the client side; their checks (listed in
-``catalogue.py``) carry the level that gates.
+document at hand. A rule may have parts at several levels:
+
+* **MUST**: stated by the API's published documentation, or needed for the documented flow to
+  work. A breach always fails the run.
+* **SHOULD**: strong practice that frontends depend on. A breach fails the run with
+  ``--strict``; otherwise it is reported as a warning.
+* **REF**: a choice our reference backend and mock make, where the documentation leaves the
+  backend free. Judged only with ``--profile reference``.
+
+Rules whose ``subject`` is ``client`` (how a frontend sends requests or names a download) are
+stated for completeness; no backend check judges them.
 """
 
 from __future__ import annotations
@@ -11,93 +19,149 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["RULES", "RULES_BY_ID", "Rule", "RuleLevel", "rule"]
+__all__ = ["LEVELS", "RULES", "RULES_BY_ID", "Level", "Rule", "backend_rules", "rule"]
 
-RuleLevel = Literal["MUST", "SHOULD", "INFO"]
+Level = Literal["MUST", "SHOULD", "REF"]
+LEVELS: tuple[Level, ...] = ("MUST", "SHOULD", "REF")
 
 
 @dataclass(frozen=True)
 class Rule:
+    """One contract rule. ``parts`` maps each level the rule has to what that level asks."""
+
     id: str
-    level: RuleLevel
-    text: str
+    parts: tuple[tuple[Level, str], ...]
+    subject: Literal["backend", "client"] = "backend"
+
+    @property
+    def level(self) -> Level:
+        """The rule's strongest level (MUST before SHOULD before REF)."""
+        return min((level for level, _ in self.parts), key=LEVELS.index)
+
+    @property
+    def levels(self) -> tuple[Level, ...]:
+        return tuple(level for level, _ in self.parts)
+
+    @property
+    def text(self) -> str:
+        return " ".join(f"{level}: {words}" for level, words in self.parts)
+
+    def part(self, level: Level) -> str:
+        return dict(self.parts).get(level, "")
+
+
+def _r(rule_id: str, *parts: tuple[Level, str], subject: Literal["backend", "client"] = "backend"
+       ) -> Rule:
+    return Rule(rule_id, tuple(parts), subject)
 
 
 RULES: tuple[Rule, ...] = (
     # Requests
-    Rule("Q1", "INFO", "Request bodies are JSON objects: single {sourceFileUrl}, batch "
-                       "{items: [{sourceFileUrl}, ...]}; unknown extra properties are ignored."),
-    Rule("Q2", "INFO", "A usable identifier is a non-empty absolute http(s) URL of at most "
-                       "2048 characters."),
-    Rule("Q3", "MUST", "A body without a usable identifier (not JSON, not an object, missing or "
-                       "mistyped fields, null, empty items, every item malformed) gets 400."),
-    Rule("Q4", "MUST", "A batch mixing usable and malformed items gets 400, or each malformed "
-                       "item is treated as unresolved."),
-    Rule("Q5", "MUST", "A batch over the item limit or a body over the size limit gets 400 or "
-                       "413, never 2xx or 5xx."),
-    Rule("Q6", "SHOULD", "responseType is absent (binary) or 'urls'; any other value gets 400. "
-                         "A wrong Content-Type gets 400 or 415."),
-    Rule("Q7", "MUST", "Items are never collapsed: each batch item has exactly one outcome, in "
-                       "request order; a repeated item repeats its outcome."),
+    _r("Q1", ("MUST", "A body with extra properties is never a 5xx."),
+       ("REF", "Extra properties are ignored: same answer as without them.")),
+    _r("Q2", ("MUST", "A non-empty string sourceFileUrl is usable; one the backend cannot "
+                      "resolve gets 404 or 400."),
+       ("REF", "Only an absolute http(s) URL of at most 2048 characters is usable; anything "
+               "else gets 400.")),
+    _r("Q3", ("MUST", "A body with no usable identifier (not JSON, not an object, missing or "
+                      "mistyped fields, null, an empty string, empty items, every item "
+                      "malformed) gets 400; invalid UTF-8 never gets 2xx or 5xx."),
+       ("SHOULD", "A body that is not valid UTF-8 gets 400.")),
+    _r("Q4", ("MUST", "A batch mixing usable and malformed items gets 400, or each malformed "
+                      "item is treated as unresolved."),
+       ("REF", "400, naming the malformed item's index.")),
+    _r("Q5", ("MUST", "With declared limits: exactly the item limit is accepted; one more item, "
+                      "or a body over the size limit, gets 400 or 413, never 2xx or 5xx."),
+       ("SHOULD", "Without declared limits: a batch of 10,000 items and a 16 MiB body are "
+                  "refused with 400 or 413."),
+       ("REF", "At most 100 items (configurable) and a 1 MiB body, both answered 413.")),
+    _r("Q6", ("MUST", "responseType absent means the default (binary) mode, 'urls' URL mode."),
+       ("SHOULD", "Any other responseType gets 400; a Content-Type other than JSON gets 400 or "
+                  "415.")),
+    _r("Q7", ("MUST", "Every distinct item of a batch has an outcome: a zip entry or exported "
+                      "URL, or (URL mode) a skipped record."),
+       ("SHOULD", "Outcomes come in request order, and a repeated item repeats its outcome.")),
     # Auth
-    Rule("A1", "INFO", "A protected backend needs x-api-key on every download request."),
-    Rule("A2", "MUST", "A missing, empty or invalid key gets 401 or 403, never 2xx, a file or "
-                       "a zip."),
-    Rule("A3", "MUST", "A valid key is never answered 401 or 403."),
-    Rule("A4", "MUST", "A CORS preflight (OPTIONS) never needs the key."),
+    _r("A1", ("MUST", "When the backend protects its routes, every request carries x-api-key."),
+       subject="client"),
+    _r("A2", ("MUST", "A missing, empty or invalid key gets 401 or 403, never 2xx, a file or a "
+                      "zip."),
+       ("REF", "Missing 401, invalid 403, checked before the body is looked at.")),
+    _r("A3", ("MUST", "A valid key is never answered 401 or 403.")),
+    _r("A4", ("MUST", "A CORS preflight (OPTIONS) never needs the key.")),
     # Resolution and status codes
-    Rule("S1", "MUST", "A request whose items all resolve gets 200."),
-    Rule("S2", "MUST", "A request where no item resolves gets 404, in all four variants."),
-    Rule("S3", "MUST", "Every response status is one the spec documents for the operation."),
-    Rule("S4", "MUST", "Well-formed input never gets a 5xx from a healthy backend."),
-    Rule("B1", "MUST", "A batch where some items resolve gets 200; unresolved items are left out "
-                       "of the zip and listed in 'skipped' in URL mode."),
+    _r("S1", ("MUST", "A request whose items all resolve gets 200.")),
+    _r("S2", ("MUST", "A request where no item resolves gets 404 (single, and batch default "
+                      "mode); batch URL mode: 404, or 200 with every item in skipped."),
+       ("REF", "404 in all four variants.")),
+    _r("S3", ("MUST", "Every status is 200, 400, 401, 403, 404, 413, 415, 429 or a 5xx (422 is "
+                      "not: unusable bodies get 400).")),
+    _r("S4", ("MUST", "Well-formed input never gets a 5xx from a healthy backend.")),
+    _r("B1", ("MUST", "A batch where some items resolve gets 200; unresolved items are left out "
+                      "of the zip and listed in skipped in URL mode.")),
     # Error bodies
-    Rule("E1", "MUST", "A 4xx/5xx never looks like a download: JSON (or problem+json) body, no "
-                       "Content-Disposition: attachment."),
-    Rule("E2", "SHOULD", "Errors are RFC 9457 problem details (type, title, status, detail) with "
-                         "\"success\": false."),
+    _r("E1", ("MUST", "A 4xx/5xx never looks like a download: no Content-Disposition: "
+                      "attachment, not the export's bytes."),
+       ("SHOULD", "The error body is JSON with a message a person can read.")),
+    _r("E2", ("REF", "Errors are RFC 9457 problem details (type, title, status, detail) with "
+                     "\"success\": false.")),
     # Default (binary) mode
-    Rule("D1", "MUST", "A default-mode 200 body is the export's bytes: non-empty, its own media "
-                       "type (never application/json), not the URL-mode envelope."),
-    Rule("D2", "MUST", "Content-Length, when sent, equals the body's length."),
-    Rule("F1", "MUST", "Every default-mode 200 carries Content-Disposition that parses by RFC "
-                       "6266: attachment with filename and/or filename* (RFC 8187)."),
-    Rule("F2", "MUST", "The effective filename is non-empty, not '.' or '..', without '/', "
-                       "'\\' or control characters, at most 255 UTF-8 bytes."),
-    Rule("F3", "SHOULD", "A non-ASCII name is sent as filename*=UTF-8''... plus an ASCII "
-                         "filename fallback with quotes and backslashes escaped or replaced."),
-    Rule("F4", "MUST", "The batch zip's effective filename ends in .zip."),
-    Rule("F5", "SHOULD", "A single file's extension agrees with its Content-Type."),
-    Rule("F6", "INFO", "Client side: the name comes from Content-Disposition; only when it is "
-                       "missing or unreadable does the client fall back to canvas-export[.ext] "
-                       "or canvas-exports.zip. The backend must make that fallback avoidable."),
+    _r("D1", ("MUST", "A default-mode 200 body is the export's bytes: non-empty, not JSON, not "
+                      "the URL-mode envelope."),
+       ("SHOULD", "Content-Type is the export's media type, not a generic one.")),
+    _r("D2", ("MUST", "Content-Length, when sent, equals the body's length.")),
+    _r("F1", ("MUST", "Every default-mode 200 carries a Content-Disposition that parses by RFC "
+                      "6266 with filename and/or filename* (RFC 8187)."),
+       ("SHOULD", "The disposition type is attachment.")),
+    _r("F2", ("MUST", "The effective filename is non-empty, not '.' or '..', without '/', '\\' "
+                      "or control characters, at most 255 UTF-8 bytes.")),
+    _r("F3", ("SHOULD", "A non-ASCII name is sent as filename*=UTF-8''... with an ASCII "
+                        "filename fallback whose quotes and backslashes are escaped or "
+                        "replaced.")),
+    _r("F4", ("MUST", "The batch zip's effective filename ends in .zip.")),
+    _r("F5", ("SHOULD", "A single file's extension agrees with its specific Content-Type.")),
+    _r("F6", ("MUST", "The client names a download from Content-Disposition first and falls "
+                      "back to canvas-export[.ext] or canvas-exports.zip only when it is "
+                      "missing or unreadable."), subject="client"),
     # Batch zip
-    Rule("Z1", "MUST", "The batch body is application/zip, a valid zip whose every entry passes "
-                       "its CRC check."),
-    Rule("Z2", "MUST", "Entries are regular files at the root: no directories, '/', '\\', '..', "
-                       "absolute paths, drive letters or control characters."),
-    Rule("Z3", "MUST", "Entry names are unique after NFC normalisation and case folding."),
-    Rule("Z4", "MUST", "One entry per resolved item, and each entry's bytes equal that item's "
-                       "single download."),
-    Rule("Z5", "MUST", "An entry is named after its item's single-download filename; when that "
-                       "name is taken, a de-duplicated form that keeps the extension."),
-    Rule("Z6", "SHOULD", "Non-ASCII entry names set the zip's UTF-8 flag (bit 11)."),
-    Rule("Z7", "MUST", "Archives past 4 GiB or 65,535 entries are valid ZIP64."),
+    _r("Z1", ("MUST", "The batch body is application/zip, a valid zip whose every entry passes "
+                      "its CRC check.")),
+    _r("Z2", ("MUST", "No entry name escapes the extraction folder: no '..' segment, absolute "
+                      "path, drive letter, '\\' or control characters."),
+       ("SHOULD", "Entries are regular files at the zip's root (no directories).")),
+    _r("Z3", ("MUST", "Entry names are unique, also after NFC normalisation and case "
+                      "folding.")),
+    _r("Z4", ("MUST", "Each entry's bytes equal the single download of a resolved item, and "
+                      "every resolved item's bytes are in the zip (matched by content and "
+                      "name, not position).")),
+    _r("Z5", ("MUST", "An entry is named after its item's single-download filename or, where "
+                      "that name is taken, a de-duplicated form of it."),
+       ("SHOULD", "The de-duplicated form keeps the extension."),
+       ("REF", "stem (n).ext with the smallest free n >= 1, in request order.")),
+    _r("Z6", ("SHOULD", "Non-ASCII entry names set the zip's UTF-8 flag (bit 11).")),
+    _r("Z7", ("MUST", "Archives past 4 GiB or 65,535 entries are valid ZIP64.")),
     # URL mode
-    Rule("U1", "MUST", "URL mode answers application/json with \"success\": true (the JSON "
-                       "literal)."),
-    Rule("U2", "MUST", "Single URL mode: exportedUrl is an absolute http(s) URL."),
-    Rule("U3", "MUST", "Batch URL mode: exportedUrls has one absolute URL per resolved item in "
-                       "request order, skipped one record per unresolved item; both always "
-                       "present."),
-    Rule("U4", "SHOULD", "GET on an exported URL, without the key, returns the same bytes as "
-                         "default mode while the URL is valid."),
+    _r("U1", ("MUST", "URL mode answers application/json with \"success\": true (the JSON "
+                      "literal).")),
+    _r("U2", ("MUST", "Single URL mode: exportedUrl is an absolute http(s) URL.")),
+    _r("U3", ("MUST", "Batch URL mode: exportedUrls is an array of absolute URLs, one per "
+                      "resolved item; skipped is an array; both always present."),
+       ("SHOULD", "One skipped record per unresolved item."),
+       ("REF", "Each skipped record is {\"sourceFileUrl\": ..., \"reason\": \"not_found\"}, in "
+               "request order.")),
+    _r("U4", ("SHOULD", "GET on an exported URL, without the key, returns the same bytes as "
+                        "default mode.")),
+    _r("U5", ("SHOULD", "The answer to an exported URL names the file: Content-Disposition "
+                        "with the default-mode filename.")),
+    _r("U6", ("SHOULD", "An exported URL stays valid for at least a minute.")),
     # CORS
-    Rule("X1", "MUST", "Cross-origin: the preflight for POST with content-type and x-api-key "
-                       "succeeds and allows both headers."),
-    Rule("X2", "MUST", "Cross-origin: responses expose Content-Disposition through "
-                       "Access-Control-Expose-Headers."),
+    _r("X1", ("MUST", "Cross-origin: the preflight for POST with content-type and x-api-key "
+                      "succeeds and allows both headers.")),
+    _r("X2", ("MUST", "Cross-origin: responses list Content-Disposition in "
+                      "Access-Control-Expose-Headers.")),
+    # Rate limits
+    _r("R1", ("MUST", "A rate-limited request gets 429, never a download."),
+       ("SHOULD", "A 429 carries Retry-After.")),
 )
 
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
@@ -106,3 +170,8 @@ RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
 def rule(rule_id: str) -> Rule:
     """The rule with this ID; ``KeyError`` when there is none."""
     return RULES_BY_ID[rule_id.upper()]
+
+
+def backend_rules() -> tuple[Rule, ...]:
+    """The rules a backend is judged by (client-side rules left out)."""
+    return tuple(r for r in RULES if r.subject == "backend")

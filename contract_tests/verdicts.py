@@ -1,7 +1,9 @@
 """Collects what every probe observed, check by check, and turns it into outcomes.
 
 A probe calls ``ok(check_id)`` for each observation that held and ``fail(check_id, evidence)``
-for each breach. A check that observed nothing reports SKIP with a reason, never PASS.
+for each breach. A check that observed nothing reports SKIP with a reason, never PASS. Whether a
+breach fails the run depends on the check's level: MUST always, SHOULD with ``strict`` (else it
+is a WARN), REF only with ``profile="reference"`` (REF checks do not run otherwise).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field
 from .catalogue import CHECKS, Check
 from .options import VerifyOptions
 from .results import CheckOutcome, Evidence, RuleOutcome, Status, VerifyReport
-from .rules import RULES
+from .rules import Rule, backend_rules
 
 __all__ = ["MAX_EVIDENCE", "Verdicts"]
 
@@ -22,10 +24,16 @@ MAX_EVIDENCE = 5
 _NEEDS_REASONS = {
     "api_key": "no --api-key given, so auth cannot be judged",
     "origin": "no --origin given, so CORS cannot be judged",
-    "follow_urls": "exported URLs are fetched only with --follow-urls",
+    "follow_urls": "exported URLs are not fetched (--no-follow-urls)",
     "exports": "no known export: pass --source-url URL (repeatable) or --fixtures auto",
     "big_archive": "needs --fixtures auto with the big-archive option",
+    "limits": "no limits declared: pass --max-items N and --max-body-bytes N to check Q5 at "
+              "the backend's own edges",
+    "no_limits": "limits were declared, so they are checked at their edges instead",
 }
+_JUDGES_ITSELF = frozenset({"auth-valid-key-accepted", "rate-limited-not-a-download",
+                            "rate-limited-retry-after", "status-allowed"})
+_REF_REASON = "REF rule: our reference's choice, judged only with --profile reference"
 
 
 @dataclass
@@ -50,6 +58,8 @@ class Verdicts:
             self.missing.add("origin")
         if not options.follow_urls:
             self.missing.add("follow_urls")
+        declared = options.max_items is not None or options.max_body_bytes is not None
+        self.missing.add("no_limits" if declared else "limits")
 
     # -- what probes call --------------------------------------------------------------------
 
@@ -67,6 +77,12 @@ class Verdicts:
         """Record a breach; ``size`` ranks the example (smaller examples are kept first)."""
         tally = self._tallies.get(check_id)
         if tally is None:
+            return
+        if evidence.unjudgeable and check_id not in _JUDGES_ITSELF:
+            # One bug, one rule: a refused valid key is A3's, a 429 R1's; here it hid the
+            # behaviour this check looks for.
+            if not tally.skip_reason:
+                tally.skip_reason = f"could not check: {evidence.unjudgeable}"
             return
         tally.inspected += 1
         tally.failure_count += 1
@@ -96,6 +112,17 @@ class Verdicts:
         """Mark a prerequisite as missing (e.g. ``exports`` when none is known)."""
         self.missing.add(need)
 
+    def could_not_check(self, reason: str) -> None:
+        """The run lost the backend mid-way: checks that saw nothing say why, not "nothing"."""
+        for tally in self._tallies.values():
+            if not tally.skip_reason:
+                tally.skip_reason = f"could not check: {reason}"
+
+    def gates(self, check: Check) -> bool:
+        """Whether a breach of this check fails the run."""
+        return check.level == "MUST" or (check.level == "SHOULD" and self.options.strict) or (
+            check.level == "REF" and self.options.profile == "reference")
+
     def failed(self, check_id: str) -> bool:
         tally = self._tallies.get(check_id)
         return tally is not None and tally.failure_count > 0
@@ -103,17 +130,20 @@ class Verdicts:
     # -- outcomes ----------------------------------------------------------------------------
 
     def _runnable(self, check: Check) -> bool:
-        return not (check.needs & self.missing) and (check.level == "MUST" or self.options.strict)
+        return not (check.needs & self.missing) and (
+            check.level != "REF" or self.options.profile == "reference")
 
     def _outcome(self, tally: _Tally) -> CheckOutcome:
         check = tally.check
         status: Status
         evidence = tuple(e for _, e in tally.failures)
-        if check.level == "SHOULD" and not self.options.strict:
-            status, reason, evidence = "SKIP", "SHOULD rule: judged only with --strict", ()
+        if check.level == "REF" and self.options.profile != "reference":
+            status, reason, evidence = "SKIP", _REF_REASON, ()
         elif tally.failure_count:
-            status = "FAIL"
+            status = "FAIL" if self.gates(check) else "WARN"
             reason = f"{tally.failure_count} of {tally.inspected} observations broke it"
+            if status == "WARN":
+                reason += " (SHOULD: fails the run only with --strict)"
         elif tally.inspected:
             status, reason = "PASS", f"{tally.inspected} observations held"
         else:
@@ -121,36 +151,35 @@ class Verdicts:
             lacking = sorted(check.needs & self.missing)
             reason = (_NEEDS_REASONS[lacking[0]] if lacking
                       else tally.skip_reason or "nothing to inspect was observed")
-        return CheckOutcome(check.id, check.rule_ids, check.level, check.description, status,
+        return CheckOutcome(check.id, check.rule_id, check.level, check.description, status,
                             reason, evidence, tally.inspected)
 
     def report(self, *, seed: int, request_count: int, duration_seconds: float,
                notes: Sequence[str] = ()) -> VerifyReport:
         checks = tuple(self._outcome(self._tallies[c.id]) for c in CHECKS
                        if c.id in self._tallies)
-        rules = tuple(_rule_outcome(rule_id, level, text, checks)
-                      for rule_id, level, text in ((r.id, r.level, r.text) for r in RULES))
-        broken = any(c.status == "FAIL" and (c.level == "MUST" or self.options.strict)
-                     for c in checks)
+        rules = tuple(_rule_outcome(r, checks) for r in backend_rules())
+        broken = any(c.status == "FAIL" for c in checks)
         return VerifyReport(self.options, checks, rules, seed, request_count, duration_seconds,
                             1 if broken else 0, tuple(notes))
 
 
-def _rule_outcome(rule_id: str, level: str, text: str,
-                  checks: Sequence[CheckOutcome]) -> RuleOutcome:
-    mine = [c for c in checks if rule_id in c.rule_ids]
+def _rule_outcome(rule: Rule, checks: Sequence[CheckOutcome]) -> RuleOutcome:
+    mine = [c for c in checks if c.rule_id == rule.id]
     ids = tuple(c.id for c in mine)
-    failed = [c for c in mine if c.status == "FAIL"]
+    broken = [c for c in mine if c.status in ("FAIL", "WARN")]
     status: Status
-    if failed:
-        status = "FAIL"
-        reason = "broken: " + ", ".join(c.id for c in failed)
-        evidence = tuple(e for c in failed for e in c.evidence)
+    evidence: tuple[Evidence, ...] = ()
+    if broken:
+        status = "FAIL" if any(c.status == "FAIL" for c in broken) else "WARN"
+        reason = "broken: " + ", ".join(f"{c.id} ({c.level})" for c in broken)
+        evidence = tuple(e for c in broken for e in c.evidence)
     elif any(c.status == "PASS" for c in mine):
-        status, evidence = "PASS", ()
+        status = "PASS"
         reason = "held: " + ", ".join(c.id for c in mine if c.status == "PASS")
     else:
-        status, evidence = "SKIP", ()
+        status = "SKIP"
         reason = ("; ".join(dict.fromkeys(f"{c.id}: {c.reason}" for c in mine))
                   if mine else "no selected check")
-    return RuleOutcome(rule_id, level, text, status, ids, reason, evidence)
+    return RuleOutcome(rule.id, rule.level, rule.levels, rule.text, status, ids, reason,
+                       evidence)

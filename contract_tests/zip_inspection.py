@@ -23,6 +23,7 @@ __all__ = [
     "duplicate_names",
     "entry_name_problems",
     "inspect_zip",
+    "nested_entry_problems",
     "non_ascii_without_utf8_flag",
 ]
 
@@ -105,27 +106,34 @@ def inspect_zip(data: bytes) -> ZipReport:
 
 
 def entry_name_problems(name: str) -> list[str]:
-    """Why ``name`` is not a regular file at the zip's root (rule Z2); empty when it is fine."""
+    """Why ``name`` could escape the folder it is extracted into (rule Z2, MUST)."""
     if not name:
         return ["entry name is empty"]
     problems: list[str] = []
-    if name.endswith(("/", "\\")):
-        problems.append("entry is a directory (name ends with a slash)")
     if name.startswith(("/", "\\")):
         problems.append("entry name is an absolute path")
     if len(name) >= 2 and name[1] == ":" and name[0].isascii() and name[0].isalpha():
         problems.append("entry name starts with a drive letter")
-    for separator in ("/", "\\"):
-        if separator in name.strip(separator):
-            problems.append(f"entry name contains {separator!r}")
-    components = name.replace("\\", "/").split("/")
-    for dots in (".", ".."):
-        if dots in components:
-            problems.append(f"entry name has a {dots!r} component")
+    if "\\" in name.strip("\\"):
+        problems.append("entry name contains '\\\\'")
+    if ".." in name.replace("\\", "/").split("/"):
+        problems.append("entry name has a '..' component")
     controls = dict.fromkeys(ch for ch in name if unicodedata.category(ch) == "Cc")
     if controls:
         listed = ", ".join(f"U+{ord(ch):04X}" for ch in controls)
         problems.append(f"entry name contains control characters {listed}")
+    return problems
+
+
+def nested_entry_problems(name: str, is_dir: bool) -> list[str]:
+    """Why an entry is not a regular file at the zip's root (rule Z2, SHOULD)."""
+    problems: list[str] = []
+    if is_dir or name.endswith("/"):
+        problems.append("entry is a directory")
+    elif "/" in name.strip("/"):
+        problems.append("entry is in a subfolder (its name contains '/')")
+    if "." in name.split("/"):
+        problems.append("entry name has a '.' component")
     return problems
 
 

@@ -66,7 +66,7 @@ def build_app(
     import_name: str,
     spec: dict[str, Any] | None = None,
 ) -> AsyncApp:
-    spec = load_spec() if spec is None else spec
+    spec = load_spec("reference") if spec is None else spec
     app = AsyncApp(import_name, swagger_ui_options=SwaggerUIOptions(swagger_ui=False))
     app.add_api(
         without_security(spec),

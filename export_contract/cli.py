@@ -277,9 +277,20 @@ def spec_command(ctx: click.Context, output_format: str | None, out_file: Path |
               help="auto: register fixture exports through the registration route, remove "
                    "them afterwards.")
 @click.option("--origin", help="A browser origin; enables the CORS checks.")
-@click.option("--strict", is_flag=True, default=None, help="SHOULD rules count too.")
-@click.option("--follow-urls", is_flag=True, default=None,
-              help="Fetch exported URLs and compare their bytes.")
+@click.option("--strict", is_flag=True, default=None,
+              help="SHOULD rules gate too (without it their breaches are warnings).")
+@click.option("--profile", type=click.Choice(["contract", "reference"]),
+              help="contract (default): MUST and SHOULD rules. reference: also the REF rules, "
+                   "our reference backend's own choices.")
+@click.option("--max-items", type=click.IntRange(min=1),
+              help="The backend's declared batch item limit (Q5 is checked at its edges).")
+@click.option("--max-body-bytes", type=click.IntRange(min=1),
+              help="The backend's declared request body limit in bytes.")
+@click.option("--follow-urls/--no-follow-urls", default=None,
+              help="Fetch exported URLs (U4-U6); on by default.")
+@click.option("--url-revisit-after", "url_revisit_seconds", type=click.FloatRange(min=0),
+              help="Fetch early exported URLs again this many seconds after issue (U6; "
+                   "default 3, 60 checks the full minute).")
 @click.option("--big-archive", is_flag=True, default=None,
               help="With --fixtures auto: check ZIP64 with a batch zip past 4 GiB (slow).")
 @click.option("--max-examples", type=click.IntRange(min=1),
@@ -297,20 +308,27 @@ def spec_command(ctx: click.Context, output_format: str | None, out_file: Path |
               help="An export-contract.toml holding any of these options.")
 def verify_command(base_url: str | None, api_key: str | None, source_urls: tuple[str, ...],
                    fixtures: str | None, origin: str | None, strict: bool | None,
-                   follow_urls: bool | None, big_archive: bool | None,
+                   profile: str | None, max_items: int | None, max_body_bytes: int | None,
+                   follow_urls: bool | None, url_revisit_seconds: float | None,
+                   big_archive: bool | None,
                    max_examples: int | None, seed: int | None, junit_xml: Path | None,
                    report: Path | None, checks: tuple[str, ...],
                    exclude_checks: tuple[str, ...], config_path: Path | None) -> None:
     """Check a backend against the export-download contract, rule by rule.
 
-    Exit status: 0 every MUST rule holds (and SHOULD rules with --strict), 1 a rule is
-    broken, 2 usage error or backend unreachable.
+    Levels: MUST rules always gate, SHOULD rules with --strict (otherwise a breach is a
+    warning), REF rules (our reference's choices) only with --profile reference.
+
+    Exit status: 0 no gating rule is broken, 1 a gating rule is broken, 2 usage error, backend
+    unreachable, or nothing could be checked.
     """
     from contract_tests.verify_command import parse_id_list, run_verify_command
 
     flags = {
         "base_url": base_url, "api_key": api_key, "source_urls": source_urls,
-        "fixtures": fixtures, "origin": origin, "strict": strict, "follow_urls": follow_urls,
+        "fixtures": fixtures, "origin": origin, "strict": strict, "profile": profile,
+        "max_items": max_items, "max_body_bytes": max_body_bytes, "follow_urls": follow_urls,
+        "url_revisit_seconds": url_revisit_seconds,
         "big_archive": big_archive, "max_examples": max_examples, "seed": seed,
         "junit_xml": junit_xml, "report": report, "checks": parse_id_list(checks),
         "exclude_checks": parse_id_list(exclude_checks),

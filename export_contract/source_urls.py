@@ -12,7 +12,7 @@ __all__ = ["is_usable_source_url", "source_url_schema"]
 
 @functools.lru_cache(maxsize=1)
 def source_url_schema() -> tuple[re.Pattern[str], int]:
-    schema = load_spec()["components"]["schemas"]["SourceFileUrl"]
+    schema = load_spec("reference")["components"]["schemas"]["SourceFileUrl"]
     return re.compile(schema["pattern"]), int(schema["maxLength"])
 
 

@@ -1,4 +1,9 @@
-"""Loading the bundled OpenAPI spec: the single source of truth for every app and check."""
+"""Loading the bundled OpenAPI spec: the single source of truth for every app and check.
+
+Two views of it: ``contract`` (``openapi.yaml`` as it is: the contract, no stricter than the
+documentation's MUST rules) and ``reference`` (with ``reference-overlay.yaml`` applied: the
+tighter choices our reference backend and mock make and ``verify --profile reference`` judges).
+"""
 
 from __future__ import annotations
 
@@ -7,25 +12,37 @@ import functools
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
-__all__ = ["SPEC_FILENAME", "load_spec", "spec_path", "spec_text", "without_security"]
+from .overlays import apply_overlay
+
+__all__ = ["OVERLAY_FILENAME", "SPEC_FILENAME", "SpecProfile", "load_spec", "overlay_path",
+           "spec_path", "spec_text", "without_security"]
 
 SPEC_FILENAME = "openapi.yaml"
+OVERLAY_FILENAME = "reference-overlay.yaml"
+SpecProfile = Literal["contract", "reference"]
+
+
+def _bundled(filename: str) -> Path:
+    """An installed wheel carries the file inside the package; a source checkout (or an
+    editable install) keeps the one copy at the repository root."""
+    packaged = resources.files("export_contract") / filename
+    if packaged.is_file():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / filename
 
 
 def spec_path() -> Path:
-    """Where the bundled spec lives.
+    """Where the bundled contract spec lives."""
+    return _bundled(SPEC_FILENAME)
 
-    An installed wheel carries it inside the package; a source checkout (or an editable
-    install) keeps the one copy at the repository root.
-    """
-    packaged = resources.files("export_contract") / SPEC_FILENAME
-    if packaged.is_file():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / SPEC_FILENAME
+
+def overlay_path() -> Path:
+    """Where the bundled reference overlay lives."""
+    return _bundled(OVERLAY_FILENAME)
 
 
 @functools.lru_cache(maxsize=1)
@@ -33,15 +50,24 @@ def spec_text() -> str:
     return spec_path().read_text(encoding="utf-8")
 
 
-@functools.lru_cache(maxsize=1)
-def _parsed() -> str:
+@functools.lru_cache(maxsize=2)
+def _parsed(profile: SpecProfile) -> str:
     # Cached as JSON text so every caller gets its own fresh, mutable copy.
-    return json.dumps(yaml.safe_load(spec_text()))
+    spec = yaml.safe_load(spec_text())
+    if profile == "reference":
+        overlay = yaml.safe_load(overlay_path().read_text(encoding="utf-8"))
+        spec = apply_overlay(spec, overlay)
+    elif profile != "contract":
+        raise ValueError(f"unknown spec profile {profile!r}: 'contract' or 'reference'")
+    return json.dumps(spec)
 
 
-def load_spec() -> dict[str, Any]:
-    """A fresh copy of the bundled spec as a dict (callers may mutate it)."""
-    loaded: dict[str, Any] = json.loads(_parsed())
+def load_spec(profile: SpecProfile = "contract") -> dict[str, Any]:
+    """A fresh copy of the bundled spec as a dict (callers may mutate it).
+
+    ``profile="reference"`` applies the reference overlay: what our servers implement.
+    """
+    loaded: dict[str, Any] = json.loads(_parsed(profile))
     return loaded
 
 

@@ -49,7 +49,7 @@ class MockApp:
     def __init__(self, settings: Settings, options: MockOptions) -> None:
         self.settings = settings
         self.options = options
-        spec = load_spec()
+        spec = load_spec("reference")
         fixtures = load_fixtures(options.fixtures, options.seed) if options.fixtures else []
         self.catalog = ExportCatalog(seed=options.seed, strict=options.strict, fixtures=fixtures)
         self.scenarios = ScenarioState()

@@ -30,12 +30,17 @@ def _evidence_lines(evidence: Evidence, indent: str) -> list[str]:
     return lines
 
 
+def _levels(rule: RuleOutcome) -> str:
+    """``MUST``, or ``MUST+`` when the rule also has SHOULD or REF parts."""
+    return rule.level + ("+" if len(rule.levels) > 1 else "")
+
+
 def _rule_lines(rule: RuleOutcome, width: int) -> list[str]:
-    head = f"{rule.id:<4} {rule.level:<6} {rule.status:<6} "
+    head = f"{rule.id:<4} {_levels(rule):<7} {rule.status:<6} "
     summary = rule.text if rule.status == "PASS" else rule.reason
     wrapped = textwrap.wrap(summary, max(width - len(head), 30)) or [""]
     lines = [head + wrapped[0]] + [" " * len(head) + part for part in wrapped[1:]]
-    if rule.status == "FAIL":
+    if rule.status in ("FAIL", "WARN"):
         shown = rule.evidence[:_MAX_EVIDENCE_SHOWN]
         for evidence in shown:
             lines += _evidence_lines(evidence, " " * len(head))
@@ -48,16 +53,34 @@ def _rule_lines(rule: RuleOutcome, width: int) -> list[str]:
 def render_console(report: VerifyReport, width: int | None = None) -> str:
     width = width or min(shutil.get_terminal_size((100, 24)).columns, 120)
     options = report.options
-    mode = "strict" if options.strict else "MUST rules only (use --strict for SHOULD rules)"
+    gating = "MUST and SHOULD rules gate" if options.strict else (
+        "MUST rules gate; SHOULD breaches are warnings (--strict makes them gate)")
+    profile = ("profile reference: REF rules gate too" if options.profile == "reference"
+               else "profile contract: REF rules not judged")
     lines = [f"export-contract verify {options.base_url}",
-             f"{mode}; seed {report.seed}; max-examples {options.max_examples}", "",
-             f"{'RULE':<4} {'LEVEL':<6} {'STATUS':<6} DETAILS"]
+             f"{gating}; {profile}",
+             f"seed {report.seed}; max-examples {options.max_examples}; "
+             + _limits(report), "",
+             f"{'RULE':<4} {'LEVEL':<7} {'STATUS':<6} DETAILS"]
     for rule in report.rules:
         lines += _rule_lines(rule, width)
     lines += [f"note: {note}" for note in report.notes]
     counts = report.counts()
     verdict = "PASSED" if report.passed else "FAILED"
     lines += ["", f"{verdict}: {counts['PASS']} rules pass, {counts['FAIL']} fail, "
-                  f"{counts['SKIP']} skipped; {report.request_count} requests in "
+                  f"{counts['WARN']} warn, {counts['SKIP']} skipped; "
+                  f"{report.request_count} requests in "
                   f"{report.duration_seconds:.1f} s (seed {report.seed})"]
     return "\n".join(lines) + "\n"
+
+
+def _limits(report: VerifyReport) -> str:
+    options = report.options
+    if options.max_items is None and options.max_body_bytes is None:
+        return "limits not declared"
+    parts = []
+    if options.max_items is not None:
+        parts.append(f"max-items {options.max_items:,}")
+    if options.max_body_bytes is not None:
+        parts.append(f"max-body-bytes {options.max_body_bytes:,}")
+    return "declared limits: " + ", ".join(parts)

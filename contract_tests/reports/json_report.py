@@ -9,7 +9,7 @@ from ..results import VerifyReport
 
 __all__ = ["render_json", "write_json"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def render_json(report: VerifyReport) -> str:

@@ -1,8 +1,9 @@
 """The JUnit XML report: one testcase per contract rule, as CI systems render it.
 
 A broken rule is a ``<failure>`` with its evidence and curl commands; a rule nothing could judge
-is ``<skipped>`` with the reason. Only MUST rules (and SHOULD rules in strict mode) fail the
-suite; a broken SHOULD rule outside strict mode is reported as skipped, as its checks are.
+is ``<skipped>`` with the reason. A rule's levels are in its name (``Q3: MUST: ... SHOULD:
+...``) and its class (``export_contract.MUST``). Only breaches whose level gates the run fail:
+a SHOULD breach without ``--strict`` (WARN) passes, with its evidence in ``<system-out>``.
 """
 
 from __future__ import annotations
@@ -39,7 +40,10 @@ def _testcase(suite: ET.Element, rule: RuleOutcome) -> None:
         failure.text = "\n\n".join(_evidence_text(e) for e in rule.evidence) or rule.reason
     elif rule.status == "SKIP":
         ET.SubElement(case, "skipped", {"message": rule.reason})
-    ET.SubElement(case, "system-out").text = "checks: " + ", ".join(rule.check_ids)
+    out = [f"levels: {', '.join(rule.levels)}", "checks: " + ", ".join(rule.check_ids)]
+    if rule.status == "WARN":
+        out += [f"warning: {rule.reason}", *(_evidence_text(e) for e in rule.evidence)]
+    ET.SubElement(case, "system-out").text = "\n".join(out)
 
 
 def render_junit(report: VerifyReport) -> str:
@@ -55,6 +59,7 @@ def render_junit(report: VerifyReport) -> str:
     properties = ET.SubElement(suite, "properties")
     for name, value in (("base_url", report.options.base_url), ("seed", str(report.seed)),
                         ("strict", str(report.options.strict).lower()),
+                        ("profile", report.options.profile),
                         ("max_examples", str(report.options.max_examples)),
                         ("requests", str(report.request_count))):
         ET.SubElement(properties, "property", {"name": name, "value": value})

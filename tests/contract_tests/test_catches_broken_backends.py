@@ -17,7 +17,7 @@ from broken import API_KEY, BREAKAGES, SOURCE_URLS, Breakage, make_backend
 
 from contract_tests.catalogue import CHECKS, checks_for_rule
 from contract_tests.rules import RULES_BY_ID
-from contract_tests.runner import VerifyOptions, VerifyReport, run_verify
+from contract_tests.runner import VerifyError, VerifyOptions, VerifyReport, run_verify
 
 BASE_URL = "http://testserver/api"
 ORIGIN = "https://app.example.com"
@@ -26,25 +26,23 @@ MAX_EXAMPLES = 5
 SEED = 20261123
 
 SHOULD_BREAKAGES = [b for b in BREAKAGES if b.level == "SHOULD"]
-# Checks that fail on a breakage although it leaves their rules intact: the verifier blames
-# the wrong rule there. Each entry is a known imprecision, listed so that it stays visible.
-MISATTRIBUTED: dict[str, frozenset[str]] = {
-    # Starlette refuses a preflight asking for a header it does not allow, with or without a
-    # key; the preflight check cannot tell that apart from a preflight that needs the key (A4).
-    "preflight-disallows-api-key": frozenset({"cors-preflight-without-key"}),
-}
+LENIENT_BREAKAGES = [b for b in BREAKAGES if b.level != "MUST"]
+# Exported URLs are fetched again at once (U6 is judged with its own breakage's 3 s).
+QUICK = {"url_revisit_seconds": 0.0}
 
 
 class Reports:
-    """Verify reports by (breakage name or ``None`` for the correct backend, strict)."""
+    """Verify reports by (breakage name or ``None`` for the correct backend, strict, profile)."""
 
     def __init__(self) -> None:
-        self._reports: dict[tuple[str | None, bool], VerifyReport] = {}
+        self._reports: dict[tuple[str | None, bool, str], VerifyReport] = {}
 
-    def get(self, breakage: Breakage | None, *, strict: bool) -> VerifyReport:
+    def get(self, breakage: Breakage | None, *, strict: bool,
+            profile: str = "contract") -> VerifyReport:
         name = None if breakage is None else breakage.name
-        key = (name, strict)
+        key = (name, strict, profile)
         if key not in self._reports:
+            extra = {**QUICK, **dict(breakage.options if breakage is not None else ())}
             options = VerifyOptions(
                 base_url=BASE_URL,
                 app=make_backend(name),
@@ -52,15 +50,19 @@ class Reports:
                 source_urls=SOURCE_URLS,
                 origin=ORIGIN,
                 strict=strict,
-                follow_urls=breakage is None or breakage.follow_urls,
+                profile=profile,  # type: ignore[arg-type]
                 max_examples=MAX_EXAMPLES,
                 seed=SEED,
+                **extra,  # type: ignore[arg-type]
             )
             self._reports[key] = run_verify(options)
         return self._reports[key]
 
     def gating(self, breakage: Breakage) -> VerifyReport:
-        """The run that must catch ``breakage``: lenient for MUST rules, strict for SHOULD."""
+        """The run that must catch ``breakage``: plain for MUST rules, ``--strict`` for SHOULD,
+        ``--profile reference`` for REF."""
+        if breakage.level == "REF":
+            return self.get(breakage, strict=False, profile="reference")
         return self.get(breakage, strict=breakage.level == "SHOULD")
 
 
@@ -80,45 +82,37 @@ def _summary(report: VerifyReport) -> str:
 
 
 def test_verify_passes_independent_correct_backend_in_strict_mode(reports: Reports) -> None:
-    report = reports.get(None, strict=True)
+    report = reports.get(None, strict=True, profile="reference")
 
     assert report.exit_code == 0, _summary(report)
     assert report.failed_check_ids == ()
-    # Agreement only counts where the checks looked: all of them ran, except the ZIP64 one,
-    # which needs an archive past 4 GiB.
+    # Agreement only counts where the checks looked: all of them ran, except those that need
+    # what this run lacks (an archive past 4 GiB, declared limits, a rate limit hit).
     skipped = {outcome.id: outcome.reason for outcome in report.checks
                if outcome.status == "SKIP"}
-    assert skipped.keys() <= {"zip64-when-needed"}, skipped
+    assert skipped.keys() <= {"zip64-when-needed", "limits-declared-edges",
+                              "rate-limited-not-a-download", "rate-limited-retry-after"}, skipped
 
 
 @pytest.mark.parametrize("breakage", BREAKAGES, ids=[b.id for b in BREAKAGES])
-def test_verify_names_rule_for_broken_backend(reports: Reports, breakage: Breakage) -> None:
+def test_verify_fails_exactly_the_rules_a_breakage_breaks(reports: Reports,
+                                                           breakage: Breakage) -> None:
     report = reports.gating(breakage)
 
     assert report.exit_code == 1, f"{breakage.description}: not caught\n{_summary(report)}"
-    assert breakage.rule in report.failed_rule_ids, (
-        f"{breakage.description}: rule {breakage.rule} not named\n{_summary(report)}")
+    assert set(report.failed_rule_ids) == {breakage.rule, *breakage.also}, (
+        f"{breakage.description}: wrong rules\n{_summary(report)}")
 
 
-@pytest.mark.parametrize("breakage", BREAKAGES, ids=[b.id for b in BREAKAGES])
-def test_verify_blames_no_unrelated_rule(reports: Reports, breakage: Breakage) -> None:
-    report = reports.gating(breakage)
-    related = {breakage.rule, *breakage.also}
-    tolerated = MISATTRIBUTED.get(breakage.name, frozenset())
-
-    blamed = [f"{outcome.id} ({', '.join(outcome.rule_ids)})" for outcome in report.checks
-              if outcome.status == "FAIL" and not related & set(outcome.rule_ids)
-              and outcome.id not in tolerated]
-    assert blamed == [], _summary(report)
-
-
-@pytest.mark.parametrize("breakage", SHOULD_BREAKAGES, ids=[b.id for b in SHOULD_BREAKAGES])
-def test_verify_tolerates_should_breakage_without_strict(reports: Reports,
-                                                        breakage: Breakage) -> None:
+@pytest.mark.parametrize("breakage", LENIENT_BREAKAGES, ids=[b.id for b in LENIENT_BREAKAGES])
+def test_plain_gate_passes_should_and_ref_breakages(reports: Reports,
+                                                     breakage: Breakage) -> None:
     report = reports.get(breakage, strict=False)
 
     assert report.exit_code == 0, _summary(report)
-    assert breakage.rule not in report.failed_rule_ids
+    if breakage.level == "SHOULD":
+        # Not hidden either: the breach is reported as a warning.
+        assert breakage.rule in report.warned_rule_ids, _summary(report)
 
 
 def test_every_check_fails_on_some_broken_backend(reports: Reports) -> None:
@@ -138,7 +132,7 @@ def test_breakages_are_distinct_and_labelled() -> None:
         assert breakage.description
         assert breakage.rule in RULES_BY_ID, breakage.id
         assert breakage.also <= RULES_BY_ID.keys() - {breakage.rule}, breakage.id
-        # A SHOULD breakage must break a rule only SHOULD checks enforce, and vice versa.
+        # The breakage's level is one its rule has, and some check of that level judges it.
         levels = {check.level for check in checks_for_rule(breakage.rule)}
         assert breakage.level in levels, breakage.id
 
@@ -156,3 +150,11 @@ def test_backend_shares_no_code_with_the_toolkit() -> None:
                 continue
             roots = {name.split(".")[0] for name in imported}
             assert not roots & toolkit, f"{module.name} imports {sorted(roots & toolkit)}"
+
+
+def test_fixtures_auto_without_a_registration_route_says_so_and_stops() -> None:
+    options = VerifyOptions(base_url=BASE_URL, app=make_backend(), api_key=API_KEY,
+                            fixtures="auto")
+    with pytest.raises(VerifyError, match="no registration route") as caught:
+        run_verify(options)
+    assert caught.value.exit_code == 2

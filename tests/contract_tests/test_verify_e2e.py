@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from contract_tests.rules import RULES
+from contract_tests.rules import backend_rules
 from export_contract.processes import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -56,14 +56,19 @@ def test_cli_passes_reference_in_strict_mode_and_writes_reports(base_url: str,
     junit, report = tmp_path / "junit.xml", tmp_path / "report.json"
     result = _verify("--base-url", base_url, "--api-key", API_KEY, "--source-url", SOURCE_URL,
                      "--fixtures", "auto", "--origin", "https://app.example.com", "--strict",
-                     "--follow-urls", "--max-examples", "5", "--seed", "11",
+                     "--profile", "reference", "--max-items", "100",
+                     "--max-body-bytes", "1048576", "--url-revisit-after", "1",
+                     "--max-examples", "5", "--seed", "11",
                      "--junit-xml", str(junit), "--report", str(report))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "RULE LEVEL  STATUS DETAILS" in result.stdout
-    assert "PASSED: 38 rules pass, 0 fail, 1 skipped" in result.stdout
+    assert "RULE LEVEL   STATUS DETAILS" in result.stdout
+    assert "PASSED: 38 rules pass, 0 fail, 0 warn, 2 skipped" in result.stdout
     assert "verify: fuzzing" in result.stderr
     cases = ET.parse(junit).getroot().findall("./testsuite/testcase")
-    assert [c.get("name", "").split(":")[0] for c in cases] == [r.id for r in RULES]
+    assert [c.get("name", "").split(":")[0] for c in cases] == [r.id for r in backend_rules()]
+    assert {c.get("classname") for c in cases} == {"export_contract.MUST",
+                                                   "export_contract.SHOULD",
+                                                   "export_contract.REF"}
     assert json.loads(report.read_text(encoding="utf-8"))["summary"]["FAIL"] == 0
 
 
@@ -107,7 +112,7 @@ def test_pytest_plugin_adds_a_test_per_rule(base_url: str, tmp_path: Path) -> No
     assert "export-contract::Z3 PASSED" in result.stdout
     assert "test_backend.py::test_own PASSED" in result.stdout
     summary = result.stdout.splitlines()[-1]
-    assert f"{len(RULES) + 1 - summary_skips(summary)} passed" in summary
+    assert f"{len(backend_rules()) + 1 - summary_skips(summary)} passed" in summary
 
 
 def test_pytest_plugin_stays_out_of_the_way_without_a_base_url(tmp_path: Path) -> None:

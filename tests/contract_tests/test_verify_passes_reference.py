@@ -10,7 +10,7 @@ import pytest
 
 from contract_tests.catalogue import CHECKS
 from contract_tests.reports import render_console, render_json, render_junit
-from contract_tests.rules import RULES
+from contract_tests.rules import backend_rules
 from contract_tests.runner import (
     Progress,
     VerifyOptions,
@@ -41,7 +41,8 @@ def _options(data_dir: Path, **changes: object) -> VerifyOptions:
                             api_key=API_KEY,
                             source_urls=tuple(s.source_file_url for s in SAMPLES),
                             fixtures="auto", origin=ORIGIN, strict=True, follow_urls=True,
-                            max_examples=5, seed=7)
+                            profile="reference", max_items=100, max_body_bytes=1024 * 1024,
+                            url_revisit_seconds=0.5, max_examples=5, seed=7)
     return options.replace(**changes)
 
 
@@ -58,21 +59,26 @@ def _failures(report: VerifyReport) -> str:
     return render_console(report)
 
 
-def test_reference_passes_every_rule_in_strict_mode(strict_report: VerifyReport) -> None:
+def test_reference_passes_every_rule_strictly_with_the_reference_profile(
+        strict_report: VerifyReport) -> None:
     assert strict_report.exit_code == 0, _failures(strict_report)
     statuses = {rule.id: rule.status for rule in strict_report.rules}
     assert statuses.pop("Z7") == "SKIP"
+    assert statuses.pop("R1") == "SKIP"  # no rate limit is configured
     assert set(statuses.values()) == {"PASS"}, _failures(strict_report)
 
 
-def test_every_check_but_zip64_inspects_something(strict_report: VerifyReport) -> None:
+def test_every_check_inspects_something_but_those_that_need_more(
+        strict_report: VerifyReport) -> None:
     idle = [c.id for c in strict_report.checks if c.inspected == 0]
-    assert idle == ["zip64-when-needed"]
+    assert idle == ["limits-undeclared-probe", "zip64-when-needed",
+                    "rate-limited-not-a-download", "rate-limited-retry-after"]
     assert "--big-archive" in strict_report.check("zip64-when-needed").reason
+    assert "declared" in strict_report.check("limits-undeclared-probe").reason
 
 
 def test_report_lists_every_rule_and_check(strict_report: VerifyReport) -> None:
-    assert [r.id for r in strict_report.rules] == [r.id for r in RULES]
+    assert [r.id for r in strict_report.rules] == [r.id for r in backend_rules()]
     assert [c.id for c in strict_report.checks] == [c.id for c in CHECKS]
     assert strict_report.seed == 7
     assert strict_report.request_count > 100
@@ -80,22 +86,26 @@ def test_report_lists_every_rule_and_check(strict_report: VerifyReport) -> None:
 
 def test_reports_render_in_all_three_formats(strict_report: VerifyReport) -> None:
     table = render_console(strict_report)
-    assert "PASSED: 38 rules pass, 0 fail, 1 skipped" in table
+    assert "PASSED: 38 rules pass, 0 fail, 0 warn, 2 skipped" in table
+    assert "profile reference" in table and "declared limits: max-items 100" in table
     root = ET.fromstring(render_junit(strict_report))
     cases = root.findall("./testsuite/testcase")
-    assert len(cases) == len(RULES)
-    assert len(root.findall("./testsuite/testcase/skipped")) == 1
+    assert len(cases) == len(backend_rules())
+    assert all(case.get("name", "")[:3].rstrip(":") in {r.id for r in backend_rules()}
+               for case in cases)
+    assert len(root.findall("./testsuite/testcase/skipped")) == 2
     assert json.loads(render_json(strict_report))["exit_code"] == 0
 
 
-def test_should_checks_skip_without_strict(tmp_path: Path) -> None:
+def test_ref_checks_skip_outside_the_reference_profile(tmp_path: Path) -> None:
     report = run_verify(_options(tmp_path, strict=False, fixtures=None, follow_urls=False,
+                                 profile="contract",
                                  checks=("Z6", "E2", "zip-entry-names-unique")))
     assert report.exit_code == 0
-    assert report.check("zip-utf8-flag").status == "SKIP"
-    assert "--strict" in report.check("zip-utf8-flag").reason
+    assert report.check("zip-utf8-flag").status == "PASS"  # SHOULD checks run, and warn
     assert report.check("zip-entry-names-unique").status == "PASS"
     assert report.rule("E2").status == "SKIP"
+    assert "--profile reference" in report.check("error-problem-details").reason
     assert report.rule("Z1").reason == "no selected check"
 
 
@@ -116,7 +126,8 @@ def test_progress_callback_sees_every_phase(tmp_path: Path) -> None:
     seen: list[Progress] = []
     run_verify(_options(tmp_path, fixtures=None, max_examples=1), progress=seen.append)
     phases = list(dict.fromkeys(p.phase for p in seen))
-    assert phases == ["exports", "singles", "batches", "requests", "auth", "cors", "fuzzing"]
+    assert phases == ["exports", "singles", "batches", "requests", "limits", "auth", "cors",
+                      "fuzzing", "revisit"]
 
 
 def test_unknown_check_id_is_a_usage_error(tmp_path: Path) -> None:

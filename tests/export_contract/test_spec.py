@@ -8,7 +8,9 @@ from openapi_spec_validator import validate
 from export_contract.spec import load_spec, spec_path, spec_text, without_security
 
 DOWNLOAD_OPERATIONS = ("downloadExport", "downloadBatch")
-CONTRACT_STATUSES = {"200", "400", "401", "403", "404", "413", "415", "429", "500", "502", "503"}
+# Rule S3: these statuses or any 5xx.
+CONTRACT_STATUSES = {"200", "400", "401", "403", "404", "413", "415", "429", "5XX"}
+REFERENCE_STATUSES = CONTRACT_STATUSES | {"500", "502", "503"}
 
 
 def _operations(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -41,6 +43,30 @@ def test_load_spec_returns_independent_copies() -> None:
 def test_download_operations_document_every_contract_status(operation_id: str) -> None:
     operation = _operations(load_spec())[operation_id]
     assert set(operation["responses"]) == CONTRACT_STATUSES
+    reference = _operations(load_spec("reference"))[operation_id]
+    assert set(reference["responses"]) == REFERENCE_STATUSES
+
+
+def test_contract_spec_accepts_any_non_empty_source_file_url() -> None:
+    # Rule Q2 (MUST): a non-empty string is usable; the URL shape is the reference's choice.
+    schema = load_spec()["components"]["schemas"]["SourceFileUrl"]
+    assert schema["type"] == "string" and schema["minLength"] == 1
+    assert "pattern" not in schema and "maxLength" not in schema
+    reference = load_spec("reference")["components"]["schemas"]["SourceFileUrl"]
+    assert reference["maxLength"] == 2048 and reference["pattern"].startswith("^[Hh]")
+
+
+def test_contract_spec_lets_skipped_records_be_any_json_value() -> None:
+    schemas = load_spec()["components"]["schemas"]
+    assert not {"type", "properties", "required"} & set(schemas["SkippedItem"])
+    assert not {"type", "properties", "required"} & set(schemas["Problem"])
+    reference = load_spec("reference")["components"]["schemas"]
+    assert reference["SkippedItem"]["required"] == ["sourceFileUrl", "reason"]
+    assert reference["Problem"]["required"] == ["type", "title", "status", "detail", "success"]
+
+
+def test_reference_view_is_valid_openapi_3_0() -> None:
+    validate(load_spec("reference"))
 
 
 @pytest.mark.parametrize("operation_id", DOWNLOAD_OPERATIONS)
@@ -53,7 +79,7 @@ def test_response_type_is_an_enum_query_parameter(operation_id: str) -> None:
 
 
 def test_every_error_response_uses_the_problem_schema() -> None:
-    spec = load_spec()
+    spec = load_spec("reference")
     for name, response in spec["components"]["responses"].items():
         schema = response["content"]["application/problem+json"]["schema"]
         assert schema["$ref"].endswith("/Problem"), name

@@ -61,15 +61,15 @@ def test_check_finds_a_removed_status_code(tmp_path: Path) -> None:
 
 
 def test_check_finds_a_changed_schema(tmp_path: Path) -> None:
-    copy = _write_copy(tmp_path, "      maxLength: 2048\n", "      maxLength: 4096\n")
+    copy = _write_copy(tmp_path, "      minLength: 1\n      example: https", "      minLength: 3\n      example: https")
     code, output = _invoke("--check", str(copy))
     assert code == 1
-    assert ("request schema: application/json /properties/sourceFileUrl/maxLength: 2048 → 4096"
+    assert ("request schema: application/json /properties/sourceFileUrl/minLength: 1 → 3"
             in output)
 
 
 def test_check_reports_json_for_tools(tmp_path: Path) -> None:
-    copy = _write_copy(tmp_path, "      maxLength: 2048\n", "      maxLength: 4096\n")
+    copy = _write_copy(tmp_path, "      minLength: 1\n      example: https", "      minLength: 3\n      example: https")
     code, output = _invoke("--check", str(copy), "--format", "json",
                            "--operation", "downloadBatch")
     assert code == 1

@@ -49,10 +49,10 @@ def test_an_extra_status_code_is_a_difference() -> None:
 
 def test_a_changed_request_schema_is_a_difference_with_its_location() -> None:
     theirs = _theirs()
-    theirs["components"]["schemas"]["SourceFileUrl"]["maxLength"] = 4096
+    theirs["components"]["schemas"]["SourceFileUrl"]["minLength"] = 3
     details = _details(theirs, operations=["downloadExport"])
     assert details == [(DOWNLOAD, "request schema",
-                        "application/json /properties/sourceFileUrl/maxLength: 2048 → 4096",
+                        "application/json /properties/sourceFileUrl/minLength: 1 → 3",
                         True)]
 
 

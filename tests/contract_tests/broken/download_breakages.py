@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -30,21 +31,22 @@ class UnparseableContentDisposition(Backend):
         return f'attachment; filename="{self.ascii_fallback(export.filename)}'
 
 
-@breakage("inline-disposition", "F1", "a single download is sent 'inline', not 'attachment'")
+@breakage("inline-disposition", "F1", "a single download is sent 'inline', not 'attachment'",
+          level="SHOULD")
 class InlineDisposition(Backend):
     def file_disposition(self, export: Export) -> str:
         return super().file_disposition(export).replace("attachment", "inline", 1)
 
 
 @breakage("filename-with-slash", "F2", "a single download's filename holds a path: "
-          "projects/plan.pdf", also="Z5")
+          "projects/plan.pdf")
 class FilenameWithSlash(Backend):
     def file_disposition(self, export: Export) -> str:
         return self.content_disposition(f"projects/{export.filename}")
 
 
 @breakage("filename-with-line-break", "F2", "a single download's filename* decodes to a name "
-          "with CR LF in it", also="Z5")
+          "with CR LF in it")
 class FilenameWithLineBreak(Backend):
     def file_disposition(self, export: Export) -> str:
         stem, _, extension = export.filename.rpartition(".")
@@ -78,7 +80,7 @@ class ExtensionMismatch(Backend):
 
 
 @breakage("json-in-default-mode", "D1", "a single download without responseType answers the "
-          "URL-mode JSON envelope", also="Z4")
+          "URL-mode JSON envelope", also="Q6 Z4")
 class JsonInDefaultMode(Backend):
     def file_response(self, export: Export) -> Response:
         envelope = {"success": True,
@@ -98,7 +100,7 @@ class WrongContentLength(Backend):
 # -- error bodies (E1, E2) ---------------------------------------------------------------------
 
 
-@breakage("error-body-html", "E1", "errors are HTML pages")
+@breakage("error-body-html", "E1", "errors are HTML pages", level="SHOULD")
 class ErrorBodyHtml(Backend):
     def problem_response(self, problem: Problem) -> Response:
         return Response(f"<html><body><h1>{problem.title}</h1></body></html>", problem.status,
@@ -114,7 +116,7 @@ class ErrorAsAttachment(Backend):
 
 
 @breakage("errors-not-problem-details", "E2", "errors are {success, error} JSON, not RFC 9457 "
-          "problem details", level="SHOULD")
+          "problem details", level="REF")
 class ErrorsNotProblemDetails(Backend):
     def problem_response(self, problem: Problem) -> Response:
         return self.json_response({"success": False, "error": problem.detail}, problem.status)
@@ -147,8 +149,8 @@ class MissingSkipped(Backend):
         return envelope
 
 
-@breakage("exported-urls-reversed", "U3", "batch URL mode lists exportedUrls in reverse order "
-          "(visible only by fetching them)", follow_urls=True)
+@breakage("exported-urls-reversed", "Q7", "batch URL mode lists exportedUrls in reverse order "
+          "(visible only by fetching them)", level="SHOULD", follow_urls=True)
 class ExportedUrlsReversed(Backend):
     def batch_envelope(self, request: Request, urls: list[str],
                        found: list[Export | None]) -> dict[str, object]:
@@ -157,7 +159,8 @@ class ExportedUrlsReversed(Backend):
         return {**envelope, "exportedUrls": envelope["exportedUrls"][::-1]}
 
 
-@breakage("exported-urls-collapsed", "Q7", "batch URL mode answers a repeated item once", also="U3")
+@breakage("exported-urls-collapsed", "Q7", "batch URL mode answers a repeated item once",
+          level="SHOULD")
 class ExportedUrlsCollapsed(Backend):
     def batch_envelope(self, request: Request, urls: list[str],
                        found: list[Export | None]) -> dict[str, object]:
@@ -171,3 +174,51 @@ class ExportedUrlsCollapsed(Backend):
 class ExportedUrlNeedsKey(Backend):
     def authorise_exported_file(self, request: Request) -> None:
         self.authorise(request, "exported-file")
+
+
+@breakage("octet-stream-everywhere", "D1", "every single download is sent as "
+          "application/octet-stream", level="SHOULD")
+class OctetStreamEverywhere(Backend):
+    def media_type(self, export: Export) -> str:
+        return "application/octet-stream"
+
+
+@breakage("skipped-collapsed", "U3", "batch URL mode lists all unresolved items in one skipped "
+          "record", level="SHOULD")
+class SkippedCollapsed(Backend):
+    def batch_envelope(self, request: Request, urls: list[str],
+                       found: list[Export | None]) -> dict[str, object]:
+        envelope = super().batch_envelope(request, urls, found)
+        missing = [url for url, export in zip(urls, found, strict=True) if export is None]
+        return {**envelope, "skipped": [{"sourceFileUrls": missing}] if missing else []}
+
+
+@breakage("skipped-index-records", "U3", "skipped records are {index, reason} (allowed), not "
+          "the reference's {sourceFileUrl, reason}", level="REF")
+class SkippedIndexRecords(Backend):
+    def batch_envelope(self, request: Request, urls: list[str],
+                       found: list[Export | None]) -> dict[str, object]:
+        envelope = super().batch_envelope(request, urls, found)
+        return {**envelope, "skipped": [{"index": i, "reason": "not_found"}
+                                        for i, export in enumerate(found) if export is None]}
+
+
+@breakage("exported-url-no-disposition", "U5", "an exported URL serves the bytes without "
+          "Content-Disposition", level="SHOULD")
+class ExportedUrlNoDisposition(Backend):
+    async def exported_file(self, request: Request) -> Response:
+        response = await super().exported_file(request)
+        del response.headers["content-disposition"]
+        return response
+
+
+@breakage("exported-url-expires-fast", "U6", "exported URLs expire two seconds after issue",
+          level="SHOULD", url_revisit_seconds=3.0)
+class ExportedUrlExpiresFast(Backend):
+    def exported_url(self, request: Request, export: Export) -> str:
+        return f"{super().exported_url(request, export)}?issued={time.monotonic()}"
+
+    async def exported_file(self, request: Request) -> Response:
+        if time.monotonic() - float(request.query_params.get("issued", "0")) > 2:
+            raise Problem(410, "Expired", "This exported URL has expired.")
+        return await super().exported_file(request)

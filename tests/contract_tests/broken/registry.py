@@ -16,7 +16,7 @@ from .backend import Backend
 
 __all__ = ["Breakage", "Level", "breakage", "registered"]
 
-Level = Literal["MUST", "SHOULD"]
+Level = Literal["MUST", "SHOULD", "REF"]
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,8 @@ class Breakage:
     says. ``also`` lists the rules the same deviation breaks by the letter of the contract (an
     entry named ``exports/plan.pdf`` is not named after its file either: Z5); a verifier that
     blames any other rule blames the wrong one. ``follow_urls`` marks a breakage only visible
-    when exported URLs are fetched."""
+    when exported URLs are fetched; ``options`` are verify options its gating run needs (the
+    backend's declared limits, a longer URL revisit)."""
 
     name: str
     rule: str
@@ -34,6 +35,7 @@ class Breakage:
     backend: type[Backend]
     also: frozenset[str] = frozenset()
     follow_urls: bool = False
+    options: tuple[tuple[str, object], ...] = ()
 
     @property
     def id(self) -> str:
@@ -44,7 +46,7 @@ _registered: list[Breakage] = []
 
 
 def breakage(name: str, rule: str, description: str, *, level: Level = "MUST",
-             also: str = "", follow_urls: bool = False
+             also: str = "", follow_urls: bool = False, **options: object
              ) -> Callable[[type[Backend]], type[Backend]]:
     """Class decorator: record ``backend`` as the breakage ``name`` of ``rule``; ``also`` is a
     space-separated list of rule IDs."""
@@ -53,7 +55,8 @@ def breakage(name: str, rule: str, description: str, *, level: Level = "MUST",
         if any(known.name == name for known in _registered):
             raise ValueError(f"breakage {name!r} is registered twice")
         _registered.append(Breakage(name, rule, level, description, backend,
-                                    frozenset(also.split()), follow_urls))
+                                    frozenset(also.split()), follow_urls,
+                                    tuple(options.items())))
         return backend
 
     return register

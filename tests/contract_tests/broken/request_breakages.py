@@ -4,7 +4,9 @@ status codes (S, B)."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
@@ -37,8 +39,8 @@ class EmptyKeyAccepted(Backend):
             super().authorise(request, route)
 
 
-@breakage("valid-key-rejected", "A3", "the batch route answers 401 to the valid key",
-          also="Q3 Q4 Q5 S1 S2 B1")
+# One bug, one rule: the probes the refusal hides are "could not check", not breaches.
+@breakage("valid-key-rejected", "A3", "the batch route answers 401 to the valid key")
 class ValidKeyRejected(Backend):
     def authorise(self, request: Request, route: str) -> None:
         super().authorise(request, route)
@@ -85,7 +87,7 @@ class NoExposeHeaders(Backend):
 
 
 @breakage("extra-property-rejected", "Q1", "a body with an unknown extra property gets 400",
-          also="S1 S2")
+          level="REF")
 class ExtraPropertyRejected(Backend):
     def parse_single(self, payload: object) -> str:
         self._reject_extra(payload, {"sourceFileUrl"})
@@ -121,8 +123,8 @@ class EmptyItems200(Backend):
         return self.zip_response([])
 
 
-@breakage("malformed-url-404", "Q3", "a sourceFileUrl that is not a URL is looked up (404) "
-          "instead of rejected (400)")
+@breakage("malformed-url-404", "Q2", "a sourceFileUrl that is not a URL is looked up (404) "
+          "instead of rejected (400)", level="REF")
 class MalformedUrl404(Backend):
     def is_usable(self, value: object) -> bool:
         return isinstance(value, str) and bool(value)
@@ -141,7 +143,8 @@ class MixedMalformedItemsDropped(Backend):
 
 
 @breakage("over-limit-truncated", "Q5", "a batch over the 100-item limit is cut to its first "
-          "100 items and answered as if that were the request")
+          "100 items and answered as if that were the request", max_items=100,
+          max_body_bytes=1024 * 1024)
 class OverLimitTruncated(Backend):
     def parse_batch(self, payload: object) -> list[str]:
         if isinstance(payload, dict) and isinstance(payload.get("items"), list):
@@ -164,7 +167,7 @@ class TextPlainBodyAccepted(Backend):
 
 
 @breakage("scheme-case-sensitive", "S2", "an unknown HTTPS://... sourceFileUrl (schemes are "
-          "case-insensitive) gets 400 instead of 404")
+          "case-insensitive) gets 400 instead of 404", level="REF")
 class SchemeCaseSensitive(Backend):
     def is_usable(self, value: object) -> bool:
         return (super().is_usable(value) and isinstance(value, str)
@@ -214,3 +217,151 @@ class PartialBatch404(Backend):
         if None in found:
             raise Problem(404, "Export not found", "Some items are not registered.")
         return found
+
+
+# A body with extra properties and no sourceFileUrl crashes too: that is Q3's 400 broken.
+@breakage("extra-property-500", "Q1", "a body with an unknown extra property crashes with 500",
+          also="Q3 S4")
+class ExtraProperty500(Backend):
+    def parse_single(self, payload: object) -> str:
+        if isinstance(payload, dict) and set(payload) - {"sourceFileUrl"}:
+            raise Problem(500, "Internal server error", "unexpected keyword argument")
+        return super().parse_single(payload)
+
+
+@breakage("relative-url-500", "Q2", "a sourceFileUrl that is not an http(s) URL crashes with "
+          "500", also="S4")
+class RelativeUrl500(Backend):
+    def is_usable(self, value: object) -> bool:
+        if isinstance(value, str) and value and not super().is_usable(value):
+            raise Problem(500, "Internal server error", "urlparse failed")
+        return super().is_usable(value)
+
+
+@breakage("invalid-utf8-500", "Q3", "a body that is not valid UTF-8 crashes with 500")
+class InvalidUtf8500(Backend):
+    async def read_json(self, request: Request) -> object:
+        body = await request.body()
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Problem(500, "Internal server error", "UnicodeDecodeError") from None
+        return await super().read_json(request)
+
+
+@breakage("invalid-utf8-decoded-leniently", "Q3", "a body that is not valid UTF-8 is decoded "
+          "with replacement characters and looked up (404)", level="SHOULD")
+class InvalidUtf8DecodedLeniently(Backend):
+    async def read_json(self, request: Request) -> object:
+        self.check_content_type(request)
+        body = await request.body()
+        if len(body) > self.max_body_bytes:
+            raise Problem(413, "Request too large", "The body is too large.")
+        try:
+            return json.loads(body.decode("utf-8", errors="replace"))
+        except ValueError:
+            raise Problem(400, "Invalid request", "The body is not JSON.") from None
+
+
+@breakage("mixed-malformed-items-skipped", "Q4", "a malformed batch item is treated as "
+          "unresolved (allowed) instead of the reference's 400", level="REF")
+class MixedMalformedItemsSkipped(Backend):
+    def parse_batch(self, payload: object) -> list[str]:
+        if isinstance(payload, dict) and isinstance(payload.get("items"), list):
+            items = payload["items"]
+            usable = [item for item in items
+                      if isinstance(item, dict) and self.is_usable(item.get("sourceFileUrl"))]
+            if usable and len(usable) < len(items):
+                # Never resolves: the malformed item becomes an unresolved one.
+                payload = {**payload, "items": [
+                    item if item in usable else {"sourceFileUrl": "https://malformed.invalid/"}
+                    for item in items]}
+        return super().parse_batch(payload)
+
+
+@breakage("no-limits", "Q5", "batches of any size and bodies of any length are accepted",
+          level="SHOULD")
+class NoLimits(Backend):
+    max_items = 10 ** 9
+    max_body_bytes = 10 ** 12
+
+
+@breakage("over-limit-400", "Q5", "batches and bodies over the limits get 400, not the "
+          "reference's 413", level="REF")
+class OverLimit400(Backend):
+    def check_item_count(self, items: list[Any]) -> None:
+        if len(items) > self.max_items:
+            raise Problem(400, "Invalid request", f"at most {self.max_items} items")
+
+    async def read_json(self, request: Request) -> object:
+        try:
+            return await super().read_json(request)
+        except Problem as problem:
+            if problem.status == 413:
+                raise Problem(400, "Invalid request", problem.detail) from None
+            raise
+
+
+@breakage("wrong-key-401", "A2", "a wrong key gets 401 (allowed), not the reference's 403",
+          level="REF")
+class WrongKey401(Backend):
+    def authorise(self, request: Request, route: str) -> None:
+        key = request.headers.get("x-api-key", "")
+        if not key or not self.key_is_valid(key):
+            raise Problem(401, "Unauthorized", "Send a valid API key in x-api-key.")
+
+
+@breakage("none-resolved-urls-200", "S2", "batch URL mode where nothing resolves answers 200 "
+          "with every item skipped (allowed), not the reference's 404", level="REF")
+class NoneResolvedUrls200(Backend):
+    def nothing_resolved(self, mode: str, urls: list[str]) -> Response:
+        if mode == "urls":
+            return self.json_response({"success": True, "exportedUrls": [], "skipped": [
+                {"sourceFileUrl": url, "reason": "not_found"} for url in urls]})
+        return super().nothing_resolved(mode, urls)
+
+
+class _RateLimited(Backend):
+    """Every third batch request is rate-limited; single downloads never are."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batch_requests = 0
+
+    def authorise(self, request: Request, route: str) -> None:
+        super().authorise(request, route)
+        if route == "batch":
+            self.batch_requests += 1
+            if self.batch_requests % 3 == 0:
+                raise RateLimited()
+
+
+class RateLimited(Exception):
+    pass
+
+
+@breakage("rate-limit-as-download", "R1", "a rate-limited batch gets 429 carrying a zip as an "
+          "attachment")
+class RateLimitAsDownload(_RateLimited):
+    def app(self) -> Starlette:
+        app = super().app()
+        app.add_exception_handler(RateLimited, self._as_download)
+        return app
+
+    async def _as_download(self, request: Request, exc: Exception) -> Response:
+        response = self.zip_response(list(self.exports.values())[:1])
+        response.status_code = 429
+        response.headers["Retry-After"] = "1"
+        return response
+
+
+@breakage("rate-limit-no-retry-after", "R1", "a rate-limited batch gets 429 without Retry-After",
+          level="SHOULD")
+class RateLimitNoRetryAfter(_RateLimited):
+    def app(self) -> Starlette:
+        app = super().app()
+        app.add_exception_handler(RateLimited, self._plain_429)
+        return app
+
+    async def _plain_429(self, request: Request, exc: Exception) -> Response:
+        return self.problem_response(Problem(429, "Too many requests", "Slow down."))

@@ -16,47 +16,47 @@ from .zips import ZipMember, build_zip
 # -- batch zip: names (Z2, Z3, Z5, Z6) ---------------------------------------------------------
 
 
-@breakage("zip-duplicate-names", "Z3", "entries keep their filenames, so plan.pdf appears twice",
-          also="Z5")
+@breakage("zip-duplicate-names", "Z3", "entries keep their filenames, so plan.pdf appears twice")
 class ZipDuplicateNames(Backend):
     def entry_names(self, filenames: list[str]) -> list[str]:
         return list(filenames)
 
 
 @breakage("zip-case-only-duplicates", "Z3", "names are de-duplicated case-sensitively, so "
-          "plan.pdf and Plan.PDF both stay", also="Z5")
+          "plan.pdf and Plan.PDF both stay")
 class ZipCaseOnlyDuplicates(Backend):
     def collision_key(self, name: str) -> str:
         return unicodedata.normalize("NFC", name)
 
 
-@breakage("zip-entry-in-folder", "Z2", "entries sit in a folder: exports/plan.pdf", also="Z5")
+@breakage("zip-entry-in-folder", "Z2", "entries sit in a folder: exports/plan.pdf",
+          level="SHOULD")
 class ZipEntryInFolder(Backend):
     def entry_names(self, filenames: list[str]) -> list[str]:
         return [f"exports/{name}" for name in super().entry_names(filenames)]
 
 
-@breakage("zip-parent-path", "Z2", "entry names climb out of the target: ../plan.pdf", also="Z5")
+@breakage("zip-parent-path", "Z2", "entry names climb out of the target: ../plan.pdf")
 class ZipParentPath(Backend):
     def entry_names(self, filenames: list[str]) -> list[str]:
         return [f"../{name}" for name in super().entry_names(filenames)]
 
 
-@breakage("zip-absolute-path", "Z2", "entry names are absolute: /plan.pdf", also="Z5")
+@breakage("zip-absolute-path", "Z2", "entry names are absolute: /plan.pdf")
 class ZipAbsolutePath(Backend):
     def entry_names(self, filenames: list[str]) -> list[str]:
         return [f"/{name}" for name in super().entry_names(filenames)]
 
 
 @breakage("zip-directory-entry", "Z2", "the zip holds a directory entry exports/ besides the "
-          "files", also="Q7 Z4")
+          "files", level="SHOULD")
 class ZipDirectoryEntry(Backend):
     def zip_members(self, exports: list[Export]) -> list[ZipMember]:
         return [ZipMember("exports/", is_dir=True), *super().zip_members(exports)]
 
 
 @breakage("dedup-loses-extension", "Z5", "a taken name becomes 'plan.pdf (1)', losing its "
-          "extension")
+          "extension", level="SHOULD")
 class DedupLosesExtension(Backend):
     def numbered(self, filename: str, n: int) -> str:
         return f"{filename} ({n})"
@@ -73,7 +73,7 @@ class ZipNamesWithoutUtf8Flag(Backend):
 # -- batch zip: archive and contents (Z1, Z4, Z7, Q7, F4) --------------------------------------
 
 
-@breakage("zip-bad-crc", "Z1", "the first entry's stored CRC-32 does not match its data", also="Z4")
+@breakage("zip-bad-crc", "Z1", "the first entry's stored CRC-32 does not match its data")
 class ZipBadCrc(Backend):
     def zip_members(self, exports: list[Export]) -> list[ZipMember]:
         first, *rest = super().zip_members(exports)
@@ -95,8 +95,7 @@ class Zip64EndRecordWrong(Backend):
         return build_zip(members, zip64_entries=len(members) + 1)
 
 
-@breakage("zip-dropped-entry", "Z4", "the last resolved item of a batch is left out of the zip",
-          also="Q7")
+@breakage("zip-dropped-entry", "Q7", "the last resolved item of a batch is left out of the zip")
 class ZipDroppedEntry(Backend):
     def zip_members(self, exports: list[Export]) -> list[ZipMember]:
         members = super().zip_members(exports)
@@ -112,7 +111,7 @@ class ZipEntryBytesDiffer(Backend):
 
 
 @breakage("zip-repeats-collapsed", "Q7", "a repeated item gets one zip entry, not one per "
-          "repetition", also="Z4")
+          "repetition", level="SHOULD")
 class ZipRepeatsCollapsed(Backend):
     def zip_response(self, exports: list[Export]) -> Response:
         return super().zip_response(list(dict.fromkeys(exports)))
@@ -122,3 +121,25 @@ class ZipRepeatsCollapsed(Backend):
 class BatchFilenameNotZip(Backend):
     def zip_disposition(self) -> str:
         return self.content_disposition("exports")
+
+
+@breakage("zip-entries-numbered", "Z5", "entries are named 1.pdf, 2.txt, ... instead of their "
+          "filenames")
+class ZipEntriesNumbered(Backend):
+    def entry_names(self, filenames: list[str]) -> list[str]:
+        return [f"{n}.{name.rpartition('.')[2]}" for n, name in enumerate(filenames, 1)]
+
+
+@breakage("dedup-dash-form", "Z5", "a taken name becomes plan-1.pdf (allowed), not the "
+          "reference's plan (1).pdf", level="REF")
+class DedupDashForm(Backend):
+    def numbered(self, filename: str, n: int) -> str:
+        stem, dot, extension = filename.rpartition(".")
+        return f"{stem}-{n}.{extension}" if dot and stem else f"{filename}-{n}"
+
+
+@breakage("zip-sorted-by-name", "Q7", "zip entries are sorted by name instead of request order",
+          level="SHOULD")
+class ZipSortedByName(Backend):
+    def zip_members(self, exports: list[Export]) -> list[ZipMember]:
+        return sorted(super().zip_members(exports), key=lambda member: member.name.lower())
