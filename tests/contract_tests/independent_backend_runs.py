@@ -36,9 +36,10 @@ Level = Literal["MUST", "SHOULD"]
 # and the rules that run fails, no more and no fewer.
 BugTable = dict[str, tuple[Level, frozenset[str]]]
 
-# Today's verify still fails correct backends for choices the contract leaves open (see the
-# report of the branch that adds these tests). Strict, so the tests report XPASS, and fail,
-# once the reworked gate passes them: then this marker goes.
+# Today's verify still fails correct backends for choices the contract leaves open: 404 for a
+# string that is not a URL, URLs over 2048 characters, skipped records other than the
+# reference's, a 200 with every item skipped, errors that are not problem details. Strict, so
+# these tests fail as XPASS once the level-aware gate passes them: then this marker goes.
 AWAITS_GATE_REWORK = pytest.mark.xfail(
     raises=AssertionError, strict=True,
     reason="verify does not yet judge by contract level (MUST / SHOULD / REF)")
