@@ -104,13 +104,28 @@ def _unresolvable_strings(client: ProbeClient, verdicts: Verdicts) -> None:
             what = ("sourceFileUrl" if path == SINGLE_PATH else "the only batch item's "
                     "sourceFileUrl") + f" {shown(value)}"
             ex = client.post_json(path, body, params=params)
-            verdicts.judge("identifier-unresolvable-string", [] if ex.status in (400, 404)
-                           else [ex.evidence(f"{what} answered {ex.status}; allowed: 400 or 404 "
-                                             "(a non-empty string the backend cannot resolve)",
-                                             shown_body(ex.content))])
+            batch_urls = path == BATCH_PATH
+            ok = ex.status in (400, 404) or (batch_urls and _all_skipped(ex))
+            allowed = ("400, 404, or 200 with the item in skipped" if batch_urls
+                       else "400 or 404")
+            verdicts.judge("identifier-unresolvable-string", [] if ok else [ex.evidence(
+                f"{what} answered {ex.status}; allowed: {allowed} (a non-empty string the "
+                "backend cannot resolve)", shown_body(ex.content))])
             verdicts.judge("identifier-non-url-rejected", [] if ex.status == 400 else [
                 ex.evidence(f"{what} answered {ex.status}; the reference refuses anything but "
                             "an absolute http(s) URL of at most 2048 characters with 400")])
+
+
+def _all_skipped(ex: Exchange) -> bool:
+    """A batch URL-mode 200 with no exported URL and the items in skipped (rule S2)."""
+    if ex.status != 200:
+        return False
+    try:
+        body = ex.json()
+    except ValueError:
+        return False
+    return (isinstance(body, dict) and body.get("exportedUrls") == []
+            and isinstance(body.get("skipped"), list) and bool(body["skipped"]))
 
 
 def _expect_400(verdicts: Verdicts, check_id: str, ex: Exchange, what: str) -> None:
@@ -179,7 +194,12 @@ def _reference_refusal(ex: Exchange) -> list[Evidence]:
 
 
 def _judge_mixed_zip(ex: Exchange, usable: Sequence[KnownExport], verdicts: Verdicts) -> None:
-    entries = inspect_zip(ex.content).entries
+    report = inspect_zip(ex.content)
+    if report.errors:
+        verdicts.skip("batch-mixed-malformed-items", "could not check: the zip does not read "
+                      "back (rule Z1)")
+        return
+    entries = report.entries
     digests = {entry.sha256 for entry in entries}
     wanted = {export.sha256 for export in usable}
     verdicts.judge("batch-mixed-malformed-items", [] if digests == wanted else [ex.evidence(

@@ -36,21 +36,13 @@ Level = Literal["MUST", "SHOULD"]
 # and the rules that run fails, no more and no fewer.
 BugTable = dict[str, tuple[Level, frozenset[str]]]
 
-# Today's verify still fails correct backends for choices the contract leaves open: 404 for a
-# string that is not a URL, URLs over 2048 characters, skipped records other than the
-# reference's, a 200 with every item skipped, errors that are not problem details. Strict, so
-# these tests fail as XPASS once the level-aware gate passes them: then this marker goes.
-AWAITS_GATE_REWORK = pytest.mark.xfail(
-    raises=AssertionError, strict=True,
-    reason="verify does not yet judge by contract level (MUST / SHOULD / REF)")
-
-
 def verify_options(base_url: str, *, api_key: str, source_urls: Sequence[str], strict: bool,
                    **transport: Any) -> VerifyOptions:
     """The options of every run: exported URLs followed, no fixture registration."""
     return VerifyOptions(base_url=base_url, api_key=api_key, source_urls=tuple(source_urls),
                          fixtures=None, origin=ORIGIN, strict=strict, follow_urls=True,
-                         max_examples=MAX_EXAMPLES, seed=SEED, **transport)
+                         url_revisit_seconds=0.0, max_examples=MAX_EXAMPLES, seed=SEED,
+                         **transport)
 
 
 def summary(report: VerifyReport) -> str:
