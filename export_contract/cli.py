@@ -196,11 +196,18 @@ def register(source_url: str, file: Path, filename: str | None, content_type: st
 @click.option("--url-ttl", type=int, help="Seconds an exported URL stays valid (default 900).")
 @click.option("--public-url", help="Base URL for exported URLs, e.g. https://mock.example.com/api.")
 @click.option("--quiet", is_flag=True, help="No log line per request.")
+@click.option("--admin-origin", "admin_origins", multiple=True,
+              help="A web page origin, besides the mock's own, allowed to use /__mock "
+                   "(repeatable), e.g. http://localhost:5173.")
+@click.option("--max-upload-total", type=click.IntRange(min=1),
+              help="Most bytes of registered uploads held in memory (default 1073741824, "
+                   "1 GiB); past it a registration gets 413.")
 @_connection_options
 def mock(host: str, port: int, api_keys: tuple[str, ...], no_auth: bool, fixtures: Path | None,
          strict: bool, latency_ms: int, seed: int, cors_origins: tuple[str, ...],
          max_items: int | None, url_ttl: int | None, public_url: str | None,
-         quiet: bool, head_timeout: float | None, body_timeout: float | None,
+         quiet: bool, admin_origins: tuple[str, ...], max_upload_total: int | None,
+         head_timeout: float | None, body_timeout: float | None,
          keep_alive_timeout: float | None, max_connections: int | None) -> None:
     """Run the mock server: generated exports, scenarios on demand, a demo page."""
     from mock_server import DEV_API_KEY, MockOptions, serve_mock
@@ -224,8 +231,13 @@ def mock(host: str, port: int, api_keys: tuple[str, ...], no_auth: bool, fixture
                                           keep_alive_timeout, max_connections)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    options = MockOptions(fixtures=fixtures, strict=strict, latency_ms=latency_ms, seed=seed,
-                          log_requests=not quiet)
+    try:
+        options = MockOptions(fixtures=fixtures, strict=strict, latency_ms=latency_ms, seed=seed,
+                              log_requests=not quiet, admin_origins=admin_origins)
+        if max_upload_total is not None:
+            options = dataclasses.replace(options, max_upload_total_bytes=max_upload_total)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
     try:
         serve_mock(settings, options, echo=click.echo)
     except (OSError, ValueError) as exc:
