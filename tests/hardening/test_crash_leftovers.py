@@ -69,7 +69,7 @@ def _upload_in_background(base_url: str, url: str) -> threading.Thread:
 
 
 def _upload_files(tmp_root: Path) -> list[Path]:
-    return [p for p in tmp_root.glob("*/upload-*")]
+    return list(tmp_root.rglob("upload-*"))
 
 
 def _temp_files(data_dir: Path) -> list[str]:
