@@ -142,11 +142,12 @@ class ExportStore:
                                   f"backend needs to write its database there ({exc.__cause__})"
                                   ) from exc
         try:
-            with _storage_errors("it serves downloads only"):
+            with _storage_errors("nothing was swept"):
                 self._temp_dir()
                 self._sweep()
-        except StorageReadOnly as exc:
-            # A read-only database can still serve every download.
+        except StorageError as exc:
+            # A read-only data dir still serves every download, and a database locked by
+            # another writer is swept next time: neither keeps the backend from starting.
             logger.warning("%s", exc)
 
     @property
