@@ -30,6 +30,8 @@ REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 from load import run_load  # noqa: E402
+
+FLOOD = 500  # stalled connections held beside the load in its second phase
 from zip_stream import run_zip_stream  # noqa: E402
 
 __all__ = ["Section", "machine_summary", "main"]
@@ -158,12 +160,15 @@ def main(argv: list[str] | None = None) -> int:
         _run(Section(
             "Load on the reference backend",
             f"python bench/load.py --clients {clients} --duration {seconds:.0f} "
-            f"--workers {workers}",
+            f"--workers {workers} --flood {FLOOD}",
             "Concurrent clients mixing all four download variants, registrations, listings and "
             "exported-URL fetches against `serve --workers N`; every response is checked "
             "(status, headers, bytes, every zip entry). Errors must be 0 and descriptors must "
-            "not grow; the clients run on the same machine, so the figures are a floor."),
-            lambda: run_load(clients=clients, duration=seconds, workers=workers).report()),
+            "not grow; the clients run on the same machine, so the figures are a floor. Then "
+            f"the same again with {FLOOD} stalled connections (idle, half a head, half a body) "
+            "held beside the clients: their p50/p99 with and without, and no error."),
+            lambda: run_load(clients=clients, duration=seconds, workers=workers,
+                             flood=FLOOD).report()),
         _run(Section(
             "Verify speed",
             " ".join(["python bench/verify_speed.py", *verify_counts]),

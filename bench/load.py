@@ -1,6 +1,6 @@
 """Load on the reference backend: concurrent clients for a fixed time, every response checked.
 
-    python bench/load.py [--clients 64] [--duration 30] [--workers 2] [--seed 0]
+    python bench/load.py [--clients 64] [--duration 30] [--workers 2] [--seed 0] [--flood 500]
 
 Starts `export-contract serve --workers N` on a free loopback port, registers a pool of
 exports (names that collide, binary and text types, several sizes), warms up, then runs the
@@ -10,9 +10,16 @@ exported URLs, and checks every response: status, headers, the bytes against wha
 registered, every zip entry's name and bytes. It prints requests/s, p50/p99 latency per kind,
 the errors (there must be none), each worker's peak RSS, and each worker's open file
 descriptors and threads before and after. Sockets, open blobs and temp files must not grow;
-the database's descriptors are counted apart, since each of a worker's threads keeps its own
-SQLite connection (so they follow the thread count, which is bounded by the thread pool).
+the database's descriptors are counted apart (each worker's pool opens up to a handful of
+SQLite connections as the load needs them).
 Exit status 1 when any response was wrong or a worker kept more descriptors than before.
+
+With `--flood N` (N > 0) the run has a second phase of the same length in which N more
+connections (bounded, loopback) sit beside the clients doing nothing useful: a third never
+send a byte, a third stop half-way through a request head, a third half-way through a body;
+each one the server closes is opened again until the phase ends. It prints p50/p99 of the
+clients' requests without and with the flood, the errors of each phase (there must be none),
+and how many flood connections the server's timeouts closed or its cap refused.
 
 `run_load(...)` returns the same figures as a `LoadFigures`.
 """
@@ -33,7 +40,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -55,6 +62,15 @@ UNKNOWN = "https://unknown.invalid/never-registered.pdf"
 MIX = {"single": 25, "single-url": 15, "batch": 20, "batch-url": 15, "register": 10,
        "list": 5, "exported-url": 10}
 _SETTLE_SECONDS = 15.0
+# What each kind of flood connection sends before it falls silent.
+_FLOOD_BYTES = (
+    b"",
+    b"POST /api/viewer/exports/download HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty",
+    (b"POST /api/viewer/exports/download HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: "
+     + KEY.encode() + b"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+     b'{"sourceFileUrl": "https://'),
+)
+_FLOOD_RAMP_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -63,6 +79,21 @@ class Export:
     filename: str
     content_type: str
     content: bytes = field(repr=False)
+
+
+@dataclass
+class FloodFigures:
+    """The second phase: the same clients with `connections` stalled connections beside them."""
+
+    connections: int
+    opened: int  # flood connections opened in all (reopened after the server closed them)
+    closed_by_server: int  # by its timeouts, or refused over its cap
+    refused: int  # answered 503 (over the connection cap)
+    requests: int
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    error_samples: list[str]
 
 
 @dataclass
@@ -86,6 +117,7 @@ class LoadFigures:
     database_fds_after: list[int]
     threads_before: list[int]
     threads_after: list[int]
+    flood: FloodFigures | None = None
 
     @property
     def fds_grew(self) -> bool:
@@ -93,7 +125,8 @@ class LoadFigures:
 
     @property
     def ok(self) -> bool:
-        return self.errors == 0 and not self.fds_grew
+        return (self.errors == 0 and not self.fds_grew
+                and (self.flood is None or self.flood.errors == 0))
 
     def report(self) -> str:
         lines = [
@@ -113,7 +146,23 @@ class LoadFigures:
         lines.append(f"threads per worker before/after: {self.threads_before} -> "
                      f"{self.threads_after}")
         lines += [f"error: {sample}" for sample in self.error_samples]
+        if self.flood is not None:
+            lines += self._flood_report(self.flood)
         return "\n".join(lines)
+
+    def _flood_report(self, flood: FloodFigures) -> list[str]:
+        return [
+            f"idle-connection flood: {flood.connections} connections held beside the clients "
+            "(idle, half a head, half a body)",
+            f"{'':<14} {'requests':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}",
+            f"{'without':<14} {self.requests:>9} {self.p50_ms:>8.1f} {self.p99_ms:>8.1f} "
+            f"{self.errors:>7}",
+            f"{'with flood':<14} {flood.requests:>9} {flood.p50_ms:>8.1f} {flood.p99_ms:>8.1f} "
+            f"{flood.errors:>7}",
+            f"flood connections opened: {flood.opened}, closed by the server: "
+            f"{flood.closed_by_server} (refused over the cap: {flood.refused})",
+            *(f"error with flood: {sample}" for sample in flood.error_samples),
+        ]
 
 
 class _Stats:
@@ -333,6 +382,58 @@ async def _drive(base_url: str, pool: list[Export], clients: int, seconds: float
     return time.perf_counter() - started
 
 
+@dataclass
+class _FloodStats:
+    opened: int = 0
+    closed_by_server: int = 0
+    refused: int = 0
+
+
+async def _hold_stalled(host: str, port: int, sent: bytes, stop: float,
+                        stats: _FloodStats) -> None:
+    """One flood connection: send `sent`, then nothing; open it again when the server closes it."""
+    while time.perf_counter() < stop:
+        try:
+            reader, writer = await asyncio.open_connection(host, port)
+        except OSError:
+            await asyncio.sleep(0.1)  # the process is out of descriptors: a finding too
+            continue
+        stats.opened += 1
+        try:
+            writer.write(sent)
+            try:
+                answer = await asyncio.wait_for(reader.read(), stop - time.perf_counter())
+            except TimeoutError:
+                return  # the phase is over
+            except OSError:
+                answer = b""
+            stats.closed_by_server += 1
+            stats.refused += answer.startswith(b"HTTP/1.1 503")
+        finally:
+            writer.close()
+
+
+async def _drive_beside_flood(base_url: str, pool: list[Export], clients: int, seconds: float,
+                              seed: int, stats: _Stats, connections: int,
+                              flood: _FloodStats) -> float:
+    parts = urlsplit(base_url)
+    assert parts.hostname is not None and parts.port is not None
+    stop = time.perf_counter() + _FLOOD_RAMP_SECONDS + seconds
+    holders = [asyncio.create_task(_hold_stalled(parts.hostname, parts.port,
+                                                 _FLOOD_BYTES[n % len(_FLOOD_BYTES)], stop,
+                                                 flood))
+               for n in range(connections)]
+    ramp_deadline = time.perf_counter() + _FLOOD_RAMP_SECONDS
+    while flood.opened < connections and time.perf_counter() < ramp_deadline:
+        await asyncio.sleep(0.05)
+    try:
+        return await _drive(base_url, pool, clients, seconds, seed, stats, "flood")
+    finally:
+        for holder in holders:
+            holder.cancel()
+        await asyncio.gather(*holders, return_exceptions=True)
+
+
 def _register_pool(base_url: str, pool: list[Export]) -> None:
     with httpx.Client(base_url=base_url, headers={"x-api-key": KEY}, timeout=60) as client:
         for export in pool:
@@ -376,7 +477,7 @@ def _percentile(values: Sequence[float], fraction: float) -> float:
 
 
 def run_load(*, clients: int = 64, duration: float = 30.0, workers: int = 2, seed: int = 0,
-             warmup: float = 3.0) -> LoadFigures:
+             warmup: float = 3.0, flood: int = 0) -> LoadFigures:
     rng = random.Random(seed)
     pool = _pool(rng)
     with tempfile.TemporaryDirectory(prefix="load-bench-") as folder, ServerProcess(
@@ -395,6 +496,12 @@ def run_load(*, clients: int = 64, duration: float = 30.0, workers: int = 2, see
         stats = _Stats()
         elapsed = asyncio.run(_drive(server.base_url, pool, clients, duration, seed, stats,
                                      "run"))
+        flood_figures = None
+        if flood > 0:
+            flood_stats, flooded = _FloodStats(), _Stats()
+            asyncio.run(_drive_beside_flood(server.base_url, pool, clients, duration, seed + 2,
+                                            flooded, flood, flood_stats))
+            flood_figures = _flood_figures(flood, flood_stats, flooded)
         peaks = [peak_rss_mib(pid) for pid in pids]
         fds_after, database_after = _settled(pids, fds_before)
         threads_after = [thread_count(pid) for pid in pids]
@@ -409,7 +516,16 @@ def run_load(*, clients: int = 64, duration: float = 30.0, workers: int = 2, see
         registrations=stats.registrations, verified_mib=stats.verified_bytes / 2**20,
         peak_rss_mib=peaks, fds_before=fds_before, fds_after=fds_after,
         database_fds_before=database_before, database_fds_after=database_after,
-        threads_before=threads_before, threads_after=threads_after)
+        threads_before=threads_before, threads_after=threads_after, flood=flood_figures)
+
+
+def _flood_figures(connections: int, flood: _FloodStats, stats: _Stats) -> FloodFigures:
+    every = [t for values in stats.latencies.values() for t in values]
+    return FloodFigures(connections=connections, opened=flood.opened,
+                        closed_by_server=flood.closed_by_server, refused=flood.refused,
+                        requests=len(every), p50_ms=_percentile(every, 0.5),
+                        p99_ms=_percentile(every, 0.99), errors=stats.errors,
+                        error_samples=stats.error_samples)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -418,9 +534,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=30.0, help="seconds")
     parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 1))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--flood", type=int, default=500,
+                        help="stalled connections held beside the clients in a second phase "
+                             "(0: no such phase)")
     args = parser.parse_args(argv)
     figures = run_load(clients=args.clients, duration=args.duration, workers=args.workers,
-                       seed=args.seed)
+                       seed=args.seed, flood=args.flood)
     print(figures.report())
     return 0 if figures.ok else 1
 

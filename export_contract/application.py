@@ -6,6 +6,7 @@ CORS policy and problem details; only the object that answers the operations dif
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import re
@@ -17,6 +18,7 @@ from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import MiddlewarePosition
+from connexion.middleware.lifespan import Lifespan
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from connexion.validators import JSONRequestBodyValidator, ParameterValidator
@@ -65,9 +67,11 @@ def build_app(
     *,
     import_name: str,
     spec: dict[str, Any] | None = None,
+    lifespan: Lifespan | None = None,
 ) -> AsyncApp:
     spec = load_spec("reference") if spec is None else spec
-    app = AsyncApp(import_name, swagger_ui_options=SwaggerUIOptions(swagger_ui=False))
+    app = AsyncApp(import_name, lifespan=lifespan,
+                   swagger_ui_options=SwaggerUIOptions(swagger_ui=False))
     app.add_api(
         without_security(spec),
         resolver=Resolver(lambda operation_id: getattr(handlers, handler_name(operation_id))),
@@ -165,6 +169,11 @@ def _http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionRespo
 
 
 def _unexpected(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        # An upload spooling to disk while connexion parses the form, before any handler.
+        logger.error("the disk filled up while receiving an upload: %s", exc)
+        return _render(507, "The backend has no storage space left for the upload; nothing "
+                            "was registered. Free some space and retry.")
     logger.error("unhandled error", exc_info=exc)
     return _render(500, "The backend failed while answering; try again, and report it if it "
                         "persists.")

@@ -9,13 +9,17 @@ import dataclasses
 import secrets
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
 from .settings import Settings, read_key_file
 
 __all__ = ["main"]
+
+T = TypeVar("T")
 
 # connexion imports starlette's test client at import time, which warns on every start.
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -25,6 +29,43 @@ warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testcli
 @click.version_option(package_name="export-contract")
 def main() -> None:
     """Mock, implement and enforce the export-download contract."""
+
+
+def _connection_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The flags both servers take for their connection timeouts and cap."""
+    seconds = click.FloatRange(min=0, min_open=True)
+    options = [
+        click.option("--head-timeout", type=seconds,
+                     help="Seconds a request's head may take to arrive (default 10)."),
+        click.option("--body-timeout", type=seconds,
+                     help="Seconds a request's body may go without a byte (default 30)."),
+        click.option("--keep-alive-timeout", type=seconds,
+                     help="Seconds an idle keep-alive connection stays open (default 5)."),
+        click.option("--max-connections", type=click.IntRange(min=1),
+                     help="Open connections per process; more are answered 503 "
+                          "(default: from the descriptor limit, ulimit -n)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _with_connection_flags(settings: Settings, head_timeout: float | None,
+                           body_timeout: float | None, keep_alive_timeout: float | None,
+                           max_connections: int | None) -> Settings:
+    """`settings` with the EXPORT_* connection variables, then the flags given, on top."""
+    env = Settings().with_env()
+    return dataclasses.replace(
+        settings,
+        request_head_timeout_seconds=_given(head_timeout, env.request_head_timeout_seconds),
+        request_body_timeout_seconds=_given(body_timeout, env.request_body_timeout_seconds),
+        keep_alive_timeout_seconds=_given(keep_alive_timeout, env.keep_alive_timeout_seconds),
+        max_connections=_given(max_connections, env.max_connections),
+    )
+
+
+def _given(flag: T | None, default: T) -> T:
+    return default if flag is None else flag
 
 
 def _settings_from_flags(*, host: str, port: int, data_dir: Path | None, api_keys: tuple[str, ...],
@@ -69,10 +110,12 @@ def _settings_from_flags(*, host: str, port: int, data_dir: Path | None, api_key
               help="Register sample exports first and print curl commands to try them.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Worker processes serving the same port (e.g. the number of cores).")
+@_connection_options
 def serve(host: str, port: int, data_dir: Path | None, api_keys: tuple[str, ...],
           api_key_file: Path | None, no_auth: bool, cors_origins: tuple[str, ...],
           max_items: int | None, url_ttl: int | None, public_url: str | None, demo: bool,
-          workers: int) -> None:
+          workers: int, head_timeout: float | None, body_timeout: float | None,
+          keep_alive_timeout: float | None, max_connections: int | None) -> None:
     """Run the reference backend and print its base URL."""
     from reference_impl.server import serve_reference
 
@@ -81,6 +124,8 @@ def serve(host: str, port: int, data_dir: Path | None, api_keys: tuple[str, ...]
             host=host, port=port, data_dir=data_dir, api_keys=api_keys,
             api_key_file=api_key_file, no_auth=no_auth, cors_origins=cors_origins,
             max_items=max_items, url_ttl=url_ttl, public_url=public_url)
+        settings = _with_connection_flags(settings, head_timeout, body_timeout,
+                                          keep_alive_timeout, max_connections)
     except (OSError, ValueError) as exc:
         raise click.UsageError(str(exc)) from exc
     if demo and settings.auth_enabled and not settings.api_keys:
@@ -151,10 +196,19 @@ def register(source_url: str, file: Path, filename: str | None, content_type: st
 @click.option("--url-ttl", type=int, help="Seconds an exported URL stays valid (default 900).")
 @click.option("--public-url", help="Base URL for exported URLs, e.g. https://mock.example.com/api.")
 @click.option("--quiet", is_flag=True, help="No log line per request.")
+@click.option("--admin-origin", "admin_origins", multiple=True,
+              help="A web page origin, besides the mock's own, allowed to use /__mock "
+                   "(repeatable), e.g. http://localhost:5173.")
+@click.option("--max-upload-total", type=click.IntRange(min=1),
+              help="Most bytes of registered uploads held in memory (default 1073741824, "
+                   "1 GiB); past it a registration gets 413.")
+@_connection_options
 def mock(host: str, port: int, api_keys: tuple[str, ...], no_auth: bool, fixtures: Path | None,
          strict: bool, latency_ms: int, seed: int, cors_origins: tuple[str, ...],
          max_items: int | None, url_ttl: int | None, public_url: str | None,
-         quiet: bool) -> None:
+         quiet: bool, admin_origins: tuple[str, ...], max_upload_total: int | None,
+         head_timeout: float | None, body_timeout: float | None,
+         keep_alive_timeout: float | None, max_connections: int | None) -> None:
     """Run the mock server: generated exports, scenarios on demand, a demo page."""
     from mock_server import DEV_API_KEY, MockOptions, serve_mock
 
@@ -172,8 +226,18 @@ def mock(host: str, port: int, api_keys: tuple[str, ...], no_auth: bool, fixture
     if public_url is not None:
         changes["public_base_url"] = public_url
     settings = dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
-    options = MockOptions(fixtures=fixtures, strict=strict, latency_ms=latency_ms, seed=seed,
-                          log_requests=not quiet)
+    try:
+        settings = _with_connection_flags(settings, head_timeout, body_timeout,
+                                          keep_alive_timeout, max_connections)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    try:
+        options = MockOptions(fixtures=fixtures, strict=strict, latency_ms=latency_ms, seed=seed,
+                              log_requests=not quiet, admin_origins=admin_origins)
+        if max_upload_total is not None:
+            options = dataclasses.replace(options, max_upload_total_bytes=max_upload_total)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
     try:
         serve_mock(settings, options, echo=click.echo)
     except (OSError, ValueError) as exc:

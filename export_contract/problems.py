@@ -26,6 +26,7 @@ TITLES: dict[int, tuple[str, str]] = {
     403: ("invalid-api-key", "API key not accepted"),
     404: ("not-found", "Not found"),
     405: ("method-not-allowed", "Method not allowed"),
+    408: ("request-timeout", "Request timeout"),
     410: ("expired-url", "Exported URL expired"),
     413: ("too-large", "Request too large"),
     415: ("unsupported-media-type", "Unsupported media type"),

@@ -18,6 +18,7 @@ import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.supervisors import Multiprocess
 
+from .connections import ConnectionLimits, LimitedConfig
 from .redaction import redact_target
 
 __all__ = ["SecretQueryFilter", "base_url_of", "bind_socket", "log_config", "run_server",
@@ -64,26 +65,26 @@ def log_config() -> dict[str, Any]:
     return config
 
 
-def run_server(app: Any, sock: socket.socket, *, log_level: str = "info",
-               on_ready: Callable[[], None] | None = None) -> None:
-    config = uvicorn.Config(app, log_level=log_level, log_config=log_config(), access_log=True,
-                            timeout_graceful_shutdown=5)
+def run_server(app: Any, sock: socket.socket, *, limits: ConnectionLimits,
+               log_level: str = "info", on_ready: Callable[[], None] | None = None) -> None:
+    config = LimitedConfig(app, limits=limits, log_level=log_level, log_config=log_config(),
+                           access_log=True, timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
     if on_ready is not None:
         on_ready()
     server.run(sockets=[sock])
 
 
-def run_workers(factory: str, sock: socket.socket, workers: int, *, log_level: str = "info",
-                on_ready: Callable[[], None] | None = None) -> None:
+def run_workers(factory: str, sock: socket.socket, workers: int, *, limits: ConnectionLimits,
+                log_level: str = "info", on_ready: Callable[[], None] | None = None) -> None:
     """Serve `sock` from `workers` processes, each calling `factory` ("module:function").
 
     The workers are started fresh (spawned), so they see only what the environment and the
     factory give them: pass settings through environment variables set before this call.
     """
-    config = uvicorn.Config(factory, factory=True, workers=workers, log_level=log_level,
-                            log_config=log_config(), access_log=True,
-                            timeout_graceful_shutdown=5)
+    config = LimitedConfig(factory, limits=limits, factory=True, workers=workers,
+                           log_level=log_level, log_config=log_config(), access_log=True,
+                           timeout_graceful_shutdown=5)
     supervisor_class: Any = Multiprocess
     if "target" in inspect.signature(Multiprocess).parameters:  # older uvicorn releases
         supervisor = supervisor_class(config, target=uvicorn.Server(config).run, sockets=[sock])

@@ -43,6 +43,18 @@ class Settings:
     # How long a write waits for another writer's lock on the database before giving up
     # (the request then gets a 503 and may be retried).
     db_busy_timeout_seconds: float = 30.0
+    # Connection timeouts (see `export_contract.connections`): a request's head must arrive
+    # within this long of its first byte (or of the connection opening), ...
+    request_head_timeout_seconds: float = 10.0
+    # ... its body may go this long without a byte, ...
+    request_body_timeout_seconds: float = 30.0
+    # ... and a keep-alive connection may stay this long without a new request.
+    keep_alive_timeout_seconds: float = 5.0
+    # Open connections per process beyond which a new one is answered 503 at once; None:
+    # derived from the process's descriptor limit (`connections.default_max_connections`).
+    max_connections: int | None = None
+    # How often the reference backend sweeps temp files and unreferenced blobs left by crashes.
+    sweep_interval_seconds: float = 600.0
 
     def with_env(self, environ: Mapping[str, str] | None = None) -> Settings:
         """These settings overridden by the EXPORT_* environment variables that are set.
@@ -115,6 +127,20 @@ def _boolean(text: str) -> bool:
     raise ValueError("expected 1/0, true/false, yes/no or on/off")
 
 
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise ValueError("expected a number of seconds above 0")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError("expected a whole number of 1 or more")
+    return value
+
+
 def _origins(text: str) -> tuple[str, ...]:
     origins = tuple(o.strip() for o in text.split(",") if o.strip())
     return () if origins == (NO_ORIGINS,) else origins
@@ -140,6 +166,11 @@ _ENV_PARSERS: dict[str, Callable[[str], object]] = {
     "public_base_url": str,
     "zip_chunk_bytes": int,
     "db_busy_timeout_seconds": float,
+    "request_head_timeout_seconds": _positive_float,
+    "request_body_timeout_seconds": _positive_float,
+    "keep_alive_timeout_seconds": _positive_float,
+    "max_connections": _positive_int,
+    "sweep_interval_seconds": _positive_float,
 }
 
 

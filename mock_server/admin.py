@@ -10,7 +10,8 @@
     GET    /__mock/requests    the request journal, oldest first
     DELETE /__mock/requests    clear the journal
 
-The admin API needs no API key: it is a development tool on your own machine.
+The admin API needs no API key: it is a development tool on your own machine. Web pages of
+other origins cannot use it (see `admin_origins`).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """`create_mock_app(settings, options)`: the mock server as an ASGI app.
 
-Layers, outermost first: `front` (journal, log line, wire-level scenarios) -> the shared
-connexion app (CORS, problem details) -> `ScenarioMiddleware` -> `FastPath` (valid download
-requests: the shared guard, then the handler) -> the shared guard (API key, JSON) ->
-connexion's routing and validation -> `MockHandlers`.
+Layers, outermost first: `front` (journal, log line, wire-level scenarios) ->
+`AdminOriginGuard` (which pages may drive `/__mock`) -> the shared connexion app (CORS,
+problem details) -> `ScenarioMiddleware` -> `FastPath` (valid download requests: the shared
+guard, then the handler) -> the shared guard (API key, JSON) -> connexion's routing and
+validation -> `MockHandlers`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from export_contract.settings import Settings
 from export_contract.signing import UrlSigner
 from export_contract.spec import load_spec
 
-from .admin import AdminApi
+from .admin import ADMIN_PREFIX, AdminApi
+from .admin_origins import AdminOriginGuard
 from .catalog import ExportCatalog
 from .fastpath import FastPath
 from .fixtures import load_fixtures
@@ -51,7 +53,8 @@ class MockApp:
         self.options = options
         spec = load_spec("reference")
         fixtures = load_fixtures(options.fixtures, options.seed) if options.fixtures else []
-        self.catalog = ExportCatalog(seed=options.seed, strict=options.strict, fixtures=fixtures)
+        self.catalog = ExportCatalog(seed=options.seed, strict=options.strict, fixtures=fixtures,
+                                     max_upload_total=options.max_upload_total_bytes)
         self.scenarios = ScenarioState()
         self.journal = Journal(options.journal_size)
         routes = RouteTable.from_spec(spec)
@@ -80,8 +83,10 @@ class MockApp:
         for path in PAGE_PATHS:
             self.connexion_app.add_url_rule(path, endpoint=path, view_func=pages.endpoint,
                                             methods=["GET"])
-        self.front = MockFront(self.connexion_app, routes=routes, journal=self.journal,
-                               options=options)
+        guarded = AdminOriginGuard(self.connexion_app, prefix=ADMIN_PREFIX,
+                                   allowed_origins=options.admin_origins,
+                                   server_host=settings.host)
+        self.front = MockFront(guarded, routes=routes, journal=self.journal, options=options)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.front(scope, receive, send)

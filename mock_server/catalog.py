@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_EXTENSION",
     "ExportCatalog",
     "MockExport",
+    "UploadsFull",
     "generated_name_and_type",
     "is_reserved_invalid",
 ]
@@ -58,6 +59,10 @@ class MockExport:
                              self.sha256)
 
 
+class UploadsFull(ValueError):
+    """A registration would take the uploads held in memory past their total limit."""
+
+
 def is_reserved_invalid(url: str) -> bool:
     """Whether the URL's host is `invalid` or under `.invalid` (never resolves by itself)."""
     try:
@@ -72,11 +77,15 @@ class ExportCatalog:
     """The mock's exports; plain in-memory state, reset with `reset()`."""
 
     def __init__(self, *, seed: int = 0, strict: bool = False,
-                 fixtures: Iterable[MockExport] = ()) -> None:
+                 fixtures: Iterable[MockExport] = (), max_upload_total: int | None = None
+                 ) -> None:
         self.seed = seed
         self.strict = strict
+        self.max_upload_total = max_upload_total
         self._fixtures = {export.source_file_url: export for export in fixtures}
         self._registered = dict(self._fixtures)
+        # Bytes of registered uploads held (fixtures are the operator's own, not counted).
+        self._uploaded: dict[str, int] = {}
         self._deleted: set[str] = set()
         self._generated = functools.lru_cache(maxsize=_GENERATED_CACHE)(self._generate)
 
@@ -88,10 +97,32 @@ class ExportCatalog:
             return None
         return self._generated(url)
 
+    @property
+    def uploaded_bytes(self) -> int:
+        return sum(self._uploaded.values())
+
+    def check_room(self, url: str, size: int) -> None:
+        """Raise UploadsFull when an upload of `size` bytes for `url` would pass the limit.
+
+        An upload replacing `url`'s earlier one frees that one's bytes.
+        """
+        if self.max_upload_total is None:
+            return
+        held = self.uploaded_bytes - self._uploaded.get(url, 0)
+        if held + size > self.max_upload_total:
+            raise UploadsFull(f"the mock holds {held} bytes of uploads in memory; this one "
+                              f"({size} bytes) would take it past its limit of "
+                              f"{self.max_upload_total} bytes (--max-upload-total)")
+
     def register(self, export: MockExport) -> bool:
-        """Add or replace an export; returns whether it is new."""
+        """Add or replace an uploaded export; returns whether it is new.
+
+        Raises UploadsFull when the uploads held would pass their total limit.
+        """
+        self.check_room(export.source_file_url, export.size)
         created = export.source_file_url not in self._registered
         self._registered[export.source_file_url] = export
+        self._uploaded[export.source_file_url] = export.size
         self._deleted.discard(export.source_file_url)
         return created
 
@@ -100,6 +131,7 @@ class ExportCatalog:
         if self.resolve(url) is None:
             return False
         self._registered.pop(url, None)
+        self._uploaded.pop(url, None)
         self._deleted.add(url)
         return True
 
@@ -109,6 +141,7 @@ class ExportCatalog:
     def reset(self) -> None:
         """Back to the start: fixtures only, nothing deleted."""
         self._registered = dict(self._fixtures)
+        self._uploaded.clear()
         self._deleted.clear()
 
     def _generate(self, url: str) -> MockExport | None:

@@ -25,7 +25,7 @@ from export_contract.settings import Settings
 from export_contract.signing import TokenExpired, TokenInvalid, UrlSigner
 from export_contract.zipnames import EntryNamer
 
-from .catalog import ExportCatalog, MockExport
+from .catalog import ExportCatalog, MockExport, UploadsFull
 from .context import RequestState, current_state, request_base_url
 from .zipping import build_zip
 
@@ -99,6 +99,8 @@ class MockHandlers:
                               **other_parts: Any) -> Response:
         try:
             form = read_registration_form(body, file)
+            # Checked before the bytes are read into memory, and again when stored.
+            self._check_room(form.source_file_url, form.file.size or 0)
             content = await form.file.read()
         except RegistrationError as exc:
             raise ApiProblem(400, str(exc)) from exc
@@ -111,6 +113,7 @@ class MockHandlers:
             raise ApiProblem(400, "file: the uploaded file is empty; exports must have at least "
                                   "one byte.")
         export = MockExport(form.source_file_url, form.filename, form.content_type, content)
+        self._check_room(export.source_file_url, export.size)
         created = self.catalog.register(export)
         return _json({"success": True, **export.as_json()}, status=201 if created else 200)
 
@@ -125,6 +128,15 @@ class MockHandlers:
         return _json({"success": True, "sourceFileUrl": source_file_url})
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _check_room(self, url: str, size: int) -> None:
+        try:
+            self.catalog.check_room(url, size)
+        except UploadsFull as exc:
+            raise ApiProblem(413, f"{str(exc)[:1].upper()}{str(exc)[1:]}. Delete exports "
+                                  f"(DELETE {self.api_prefix}/viewer/exports?sourceFileUrl=…) "
+                                  "or reset the mock (POST /__mock/reset) first; nothing was "
+                                  "registered.") from exc
 
     def _exported_url(self, export: MockExport, state: RequestState | None) -> str:
         base = self.settings.public_base_url

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 __all__ = ["DEFAULT_PORT", "DEV_API_KEY", "MOCK_URL_SECRET", "MockOptions"]
 
@@ -30,6 +31,8 @@ class MockOptions:
             machinery (same handlers, same results; see `fastpath`).
         slow_stream_seconds: how long the `slow-stream` scenario takes to send a body.
         retry_after_seconds: the `Retry-After` of the `rate-limited` scenario.
+        admin_origins: web page origins, besides the mock's own, that may drive `/__mock`.
+        max_upload_total_bytes: the most bytes of registered uploads the mock holds in memory.
     """
 
     fixtures: Path | None = None
@@ -41,6 +44,8 @@ class MockOptions:
     fast_path: bool = True
     slow_stream_seconds: float = 3.0
     retry_after_seconds: int = 30
+    admin_origins: tuple[str, ...] = ()
+    max_upload_total_bytes: int = 1024 * 1024 * 1024
 
     def __post_init__(self) -> None:
         if self.latency_ms < 0:
@@ -49,3 +54,12 @@ class MockOptions:
             raise ValueError(f"journal size must be 0 or more, got {self.journal_size}")
         if self.slow_stream_seconds < 0:
             raise ValueError("slow_stream_seconds must be 0 or more")
+        if self.max_upload_total_bytes < 1:
+            raise ValueError("the upload total must be 1 byte or more, got "
+                             f"{self.max_upload_total_bytes}")
+        for origin in self.admin_origins:
+            parts = urlsplit(origin)
+            if origin != "null" and (parts.scheme not in ("http", "https") or not parts.netloc
+                                     or parts.path not in ("", "/")):
+                raise ValueError(f"admin origin {origin!r}: expected scheme://host[:port], "
+                                 "e.g. http://localhost:5173")

@@ -7,6 +7,7 @@ import shlex
 import sys
 from collections.abc import Callable
 
+from export_contract.connections import ConnectionLimits
 from export_contract.examples import curl_examples
 from export_contract.serving import base_url_of, bind_socket, run_server
 from export_contract.settings import Settings
@@ -34,7 +35,7 @@ def serve_mock(settings: Settings, options: MockOptions, *,
         _configure_logging(options)
         echo(banner(app, base_url))
 
-    run_server(app, sock, on_ready=ready,
+    run_server(app, sock, limits=ConnectionLimits.from_settings(app.settings), on_ready=ready,
                log_level="info" if options.log_requests else "warning")
 
 

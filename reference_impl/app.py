@@ -6,17 +6,27 @@ worker process calls when the backend runs with several workers.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import tempfile
+from collections.abc import AsyncIterator
+
+import anyio
+from anyio import to_thread
 from connexion import AsyncApp
+from connexion.middleware.lifespan import Lifespan
 
 from export_contract.application import build_app
 from export_contract.settings import Settings
 from export_contract.signing import UrlSigner
 
 from .handlers import ReferenceHandlers
-from .storage import ExportStore
+from .storage import ExportStore, StorageError
 from .urls import ExportedUrls, load_or_create_secret
 
 __all__ = ["create_app", "create_app_from_env"]
+
+logger = logging.getLogger("reference_impl")
 
 
 def create_app(settings: Settings | None = None) -> AsyncApp:
@@ -26,9 +36,44 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     secret = settings.url_secret or load_or_create_secret(settings.data_dir)
     urls = ExportedUrls(UrlSigner(secret), settings.url_ttl_seconds)
     handlers = ReferenceHandlers(store, urls, settings)
-    return build_app(handlers, settings, import_name=__name__)
+    return build_app(handlers, settings, import_name=__name__,
+                     lifespan=_serving(store, settings.sweep_interval_seconds))
 
 
 def create_app_from_env() -> AsyncApp:
     """The app configured by `Settings.from_env()` (see `Settings.to_env`)."""
     return create_app(Settings.from_env())
+
+
+def _serving(store: ExportStore, sweep_interval: float) -> Lifespan:
+    """While a server runs the app: periodic sweeps, temp files in the data dir, then close."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: object) -> AsyncIterator[None]:
+        # Multipart uploads spool through `tempfile` (starlette has no setting for where):
+        # into this process's own temp directory, on the data volume and under the sweep's
+        # care, rather than the system's temp dir (often a small tmpfs, i.e. memory).
+        previous = tempfile.tempdir
+        try:
+            tempfile.tempdir = str(store.tmp_dir)
+        except OSError as exc:  # a read-only data dir: uploads fail with a clear 500 anyway
+            logger.warning("uploads spool to the system's temp dir: %s", exc)
+        try:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(_sweep_periodically, store, sweep_interval)
+                yield
+                tasks.cancel_scope.cancel()
+        finally:
+            tempfile.tempdir = previous
+            store.close()
+
+    return lifespan
+
+
+async def _sweep_periodically(store: ExportStore, interval: float) -> None:
+    while True:
+        await anyio.sleep(interval)
+        try:
+            await to_thread.run_sync(store.sweep)
+        except StorageError as exc:  # a read-only or full disk must not stop the server
+            logger.warning("periodic sweep failed: %s", exc)

@@ -27,8 +27,7 @@ def register_via_store(data_dir: Path, source_url: str, file: Path, filename: st
     check_source_url(source_url)
     name, media_type = name_and_type(source_url, filename, content_type)
     try:
-        store = ExportStore(data_dir)
-        with file.open("rb") as content:
+        with ExportStore(data_dir) as store, file.open("rb") as content:
             export, created = store.register(source_url, content, filename=name,
                                              content_type=media_type,
                                              max_bytes=file.stat().st_size)

@@ -6,6 +6,7 @@ import dataclasses
 import os
 from collections.abc import Callable
 
+from export_contract.connections import ConnectionLimits
 from export_contract.examples import curl_examples
 from export_contract.serving import base_url_of, bind_socket, run_server, run_workers
 from export_contract.settings import Settings, env_name
@@ -26,8 +27,10 @@ def serve_reference(settings: Settings, *, demo: bool = False, workers: int = 1,
     if workers < 1:
         raise ValueError(f"workers must be 1 or more, got {workers}")
     # Opened here first, so a data dir that cannot be used fails once, before serving.
-    store = ExportStore(settings.data_dir, busy_timeout_seconds=settings.db_busy_timeout_seconds)
-    sample_urls = register_samples(store) if demo else []
+    with ExportStore(settings.data_dir,
+                     busy_timeout_seconds=settings.db_busy_timeout_seconds) as store:
+        sample_urls = register_samples(store) if demo else []
+    limits = ConnectionLimits.from_settings(settings)
     sock = bind_socket(settings.host, settings.port)
     base_url = base_url_of(sock)
 
@@ -43,13 +46,13 @@ def serve_reference(settings: Settings, *, demo: bool = False, workers: int = 1,
             echo("\nTry it (copy-paste):\n" + curl_examples(base_url, key, sample_urls) + "\n")
 
     if workers == 1:
-        run_server(create_app(settings), sock, on_ready=announce)
+        run_server(create_app(settings), sock, limits=limits, on_ready=announce)
         return
     if settings.url_secret is None:
         # Created once here, so every worker signs with the same secret.
         load_or_create_secret(settings.data_dir)
     _export_settings(settings)
-    run_workers(WORKER_FACTORY, sock, workers, on_ready=announce)
+    run_workers(WORKER_FACTORY, sock, workers, limits=limits, on_ready=announce)
 
 
 def _export_settings(settings: Settings) -> None:

@@ -3,6 +3,10 @@
 A registration streams to a temp file, fsyncs it, and only then, inside one write
 transaction, moves it into place and records it: a failure at any step leaves nothing
 behind. Blobs are named by their SHA-256, so re-registering the same bytes costs no space.
+
+A crash can still leave two things: temp files (in the crashed process's own temp directory,
+see `temp_dirs`) and, when it strikes between placing a blob and committing its row, a blob
+no row refers to. `sweep()` removes both; it runs when a store opens and periodically.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ import hashlib
 import logging
 import os
 import sqlite3
-import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -25,6 +28,9 @@ import xxhash
 
 from export_contract.outcomes import export_record
 
+from .pooling import ConnectionPool, PoolExhausted
+from .temp_dirs import ProcessTempDir, remove_abandoned_temp_dirs
+
 __all__ = [
     "BlobUnreadable",
     "EmptyUpload",
@@ -34,6 +40,7 @@ __all__ = [
     "StorageFull",
     "StorageReadOnly",
     "StoredExport",
+    "SweepResult",
     "UploadTooLarge",
 ]
 
@@ -41,7 +48,10 @@ logger = logging.getLogger("reference_impl")
 
 _COPY_CHUNK = 1024 * 1024
 _DEFAULT_BUSY_TIMEOUT = 30.0
-_STALE_TEMP_SECONDS = 3600
+# SQLite runs one writer at a time and readers take microseconds: a few connections serve
+# any number of threads, and bound the descriptors (three per connection).
+_POOL_SIZE = 4
+_BLOB_NAME_LENGTH = 64
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS exports (
@@ -88,6 +98,12 @@ class StorageReadOnly(StorageError):
     """The data directory or its database cannot be written (read-only mount, permissions)."""
 
 
+@dataclass(frozen=True)
+class SweepResult:
+    temp_files: int
+    orphan_blobs: int
+
+
 class UploadTooLarge(ValueError):
     pass
 
@@ -106,30 +122,58 @@ class ExportStore:
         self.data_dir = data_dir
         self.busy_timeout_seconds = busy_timeout_seconds
         self.blob_dir = data_dir / "blobs"
-        self.tmp_dir = data_dir / "tmp"
+        self.tmp_root = data_dir / "tmp"
         self.db_path = data_dir / "exports.sqlite3"
-        self._local = threading.local()
+        self._pool = ConnectionPool(self._connect, size=_POOL_SIZE,
+                                    wait_seconds=busy_timeout_seconds)
+        self._temp: ProcessTempDir | None = None
         try:
             with _storage_errors("the backend cannot start on it"):
-                for directory in (self.data_dir, self.blob_dir, self.tmp_dir):
+                for directory in (self.data_dir, self.blob_dir, self.tmp_root):
                     directory.mkdir(parents=True, exist_ok=True)
-                self._remove_leftover_temp_files()
-                # executescript() manages its own transaction.
-                self._db().executescript(_SCHEMA)
+                with self._connection() as db:
+                    # executescript() manages its own transaction.
+                    db.executescript(_SCHEMA)
         except StorageError as exc:
+            self.close()
             if os.access(self.data_dir, os.W_OK):
                 raise
             raise StorageReadOnly(f"the data directory {self.data_dir} is read-only: the "
                                   f"backend needs to write its database there ({exc.__cause__})"
                                   ) from exc
+        try:
+            with _storage_errors("nothing was swept"):
+                self._temp_dir()
+                self._sweep()
+        except StorageError as exc:
+            # A read-only data dir still serves every download, and a database locked by
+            # another writer is swept next time: neither keeps the backend from starting.
+            logger.warning("%s", exc)
+
+    @property
+    def tmp_dir(self) -> Path:
+        """This process's own temp directory (uploads in progress, multipart spools)."""
+        return self._temp_dir()
+
+    def close(self) -> None:
+        """Close the database connections and remove this process's temp directory."""
+        self._pool.close()
+        if self._temp is not None:
+            self._temp.close()
+
+    def __enter__(self) -> ExportStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # -- reading -----------------------------------------------------------------------------
 
     def get(self, source_file_url: str) -> StoredExport | None:
-        with _storage_errors("cannot read the export database"):
-            row = self._db().execute(
-                "SELECT source_file_url, filename, content_type, size, sha256, xxh3 FROM exports "
-                "WHERE source_file_url = ?",
+        with _storage_errors("cannot read the export database"), self._connection() as db:
+            row = db.execute(
+                "SELECT source_file_url, filename, content_type, size, sha256, xxh3 "
+                "FROM exports WHERE source_file_url = ?",
                 (source_file_url,),
             ).fetchone()
         return StoredExport(*row) if row else None
@@ -143,10 +187,10 @@ class ExportStore:
         return found
 
     def list(self) -> list[StoredExport]:
-        with _storage_errors("cannot read the export database"):
-            rows = self._db().execute(
-                "SELECT source_file_url, filename, content_type, size, sha256, xxh3 FROM exports "
-                "ORDER BY source_file_url"
+        with _storage_errors("cannot read the export database"), self._connection() as db:
+            rows = db.execute(
+                "SELECT source_file_url, filename, content_type, size, sha256, xxh3 "
+                "FROM exports ORDER BY source_file_url"
             ).fetchall()
         return [StoredExport(*row) for row in rows]
 
@@ -179,7 +223,8 @@ class ExportStore:
         max_bytes: int,
     ) -> tuple[StoredExport, bool]:
         """Store `content` for `source_file_url`; returns the export and whether it is new."""
-        temp = self.tmp_dir / f"upload-{uuid.uuid4().hex}"
+        with _storage_errors("nothing was registered"):
+            temp = self._temp_dir() / f"upload-{uuid.uuid4().hex}"
         try:
             with _storage_errors("nothing was registered"):
                 sha256, xxh3, size = _write_synced(content, temp, max_bytes)
@@ -249,43 +294,74 @@ class ExportStore:
                     with contextlib.suppress(FileNotFoundError):
                         self.blob_path(sha256).unlink()
         except (sqlite3.Error, OSError) as exc:
-            # The change itself is committed; an unused blob only costs space.
+            # The change itself is committed; an unused blob only costs space until the next
+            # sweep.
             logger.warning("could not remove unused blob %s: %s", sha256, exc)
+
+    # -- housekeeping ------------------------------------------------------------------------
+
+    def sweep(self) -> SweepResult:
+        """Remove what a crash left: ended processes' temp files and blobs no row refers to.
+
+        Safe beside other live processes on the same data dir: their temp directories are
+        locked (see `temp_dirs`), and a blob is placed and its row committed under the
+        database's write lock, which the blob sweep holds too, so no blob it sees unreferenced
+        is one whose row is about to be committed.
+        """
+        with _storage_errors("nothing was swept"):
+            return self._sweep()
+
+    def _sweep(self) -> SweepResult:
+        temp_files = remove_abandoned_temp_dirs(self.tmp_root)
+        with self._transaction() as db:
+            referenced = {row[0] for row in db.execute("SELECT DISTINCT sha256 FROM exports")}
+            orphans = [path for path in self.blob_dir.glob("*/*")
+                       if len(path.name) == _BLOB_NAME_LENGTH and path.name not in referenced]
+            for path in orphans:
+                path.unlink(missing_ok=True)
+        if orphans:
+            logger.info("removed %d blob(s) no export refers to", len(orphans))
+        return SweepResult(temp_files, len(orphans))
 
     # -- plumbing ----------------------------------------------------------------------------
 
-    def _db(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.db_path, timeout=self.busy_timeout_seconds,
-                                 isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            self._local.db = db
+    def _temp_dir(self) -> Path:
+        # Made on first need when the data dir was read-only at start and is writable now.
+        if self._temp is None:
+            self._temp = ProcessTempDir(self.tmp_root)
+        return self._temp.path
+
+    def _connect(self) -> sqlite3.Connection:
+        # check_same_thread off: the pool hands a connection to one thread at a time, but not
+        # always the thread that opened it.
+        db = sqlite3.connect(self.db_path, timeout=self.busy_timeout_seconds,
+                             isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
         return db
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
+    def _connection(self) -> Iterator[sqlite3.Connection]:
         try:
-            yield db
-            db.execute("COMMIT")
-        except BaseException:
-            # A failed COMMIT (disk full, I/O error) may leave the transaction open, or SQLite
-            # may have rolled it back already; either way this connection must end up idle.
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
+            with self._pool.connection() as db:
+                yield db
+        except PoolExhausted as exc:
+            raise StorageBusy(f"the export database is busy ({exc})") from exc
 
-    def _remove_leftover_temp_files(self) -> None:
-        # An upload interrupted by a crash leaves only a temp file; it was never recorded.
-        # Recent ones may belong to another worker's upload in progress: leave those.
-        cutoff = time.time() - _STALE_TEMP_SECONDS
-        for leftover in self.tmp_dir.glob("upload-*"):
-            with contextlib.suppress(FileNotFoundError):
-                if leftover.stat().st_mtime < cutoff:
-                    leftover.unlink()
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._connection() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                db.execute("COMMIT")
+            except BaseException:
+                # A failed COMMIT (disk full, I/O error) may leave the transaction open, or
+                # SQLite may have rolled it back already; either way the connection must end
+                # up idle before it goes back to the pool.
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
 
 
 @contextlib.contextmanager

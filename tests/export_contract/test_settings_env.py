@@ -16,14 +16,17 @@ def test_every_setting_round_trips_through_the_environment() -> None:
                         max_items=7, max_body_bytes=123, max_upload_bytes=456,
                         url_ttl_seconds=60, url_secret=b"\xff\xfe secret \xe9 bytes 0123456789",
                         public_base_url="https://exports.example.com/api",
-                        zip_chunk_bytes=65536, db_busy_timeout_seconds=0.5)
+                        zip_chunk_bytes=65536, db_busy_timeout_seconds=0.5,
+                        request_head_timeout_seconds=2.5, request_body_timeout_seconds=4.0,
+                        keep_alive_timeout_seconds=0.5, max_connections=77,
+                        sweep_interval_seconds=60.0)
     assert Settings.from_env(settings.to_env()) == settings
     assert Settings.from_env(Settings().to_env()) == Settings()
 
 
 def test_every_field_has_its_variable() -> None:
     names = set(Settings(api_keys=("k",), url_secret=b"x" * 16,
-                         public_base_url="https://x/api").to_env())
+                         public_base_url="https://x/api", max_connections=10).to_env())
     assert names == {env_name(f.name) for f in dataclasses.fields(Settings)}
 
 

@@ -44,3 +44,27 @@ def test_mock_command_refuses_a_key_together_with_no_auth() -> None:
     with pytest.raises(RuntimeError, match="not both"), ServerProcess(
             ["mock", "--no-auth", "--api-key", "k"], startup_timeout=20):
         pass
+
+
+def test_mock_command_refuses_an_admin_origin_that_is_no_origin() -> None:
+    result = CliRunner().invoke(main, ["mock", "--admin-origin", "localhost:5173"])
+    assert result.exit_code == 2
+    assert "scheme://host" in result.output
+
+
+@pytest.mark.e2e
+def test_mock_command_takes_admin_origins_and_an_upload_cap() -> None:
+    import httpx
+
+    with ServerProcess(["mock", "--no-auth", "--quiet", "--admin-origin",
+                        "http://localhost:5173", "--max-upload-total", "10"]) as server:
+        root = server.base_url.removesuffix("/api")
+        allowed = httpx.get(root + "/__mock/requests",
+                            headers={"Origin": "http://localhost:5173"})
+        refused = httpx.get(root + "/__mock/requests", headers={"Origin": "https://x.example"})
+        too_much = httpx.post(server.base_url + "/viewer/exports",
+                              data={"sourceFileUrl": "https://canvas.example.com/a.txt"},
+                              files={"file": ("a.txt", b"x" * 11, "text/plain")})
+    assert allowed.headers["access-control-allow-origin"] == "http://localhost:5173"
+    assert refused.status_code == 403
+    assert too_much.status_code == 413

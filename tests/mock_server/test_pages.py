@@ -35,14 +35,20 @@ async def test_the_page_carries_the_development_key_but_never_a_chosen_one(
         assert "export-api-key" not in page and "secret-key" not in page
 
 
-async def test_pages_and_admin_api_allow_other_origins(admin: httpx.AsyncClient) -> None:
+async def test_pages_allow_other_origins_and_the_admin_api_configured_ones(
+        admin: httpx.AsyncClient, make_app: MakeApp) -> None:
     origin = {"Origin": "http://localhost:3000"}
     assert (await admin.get("/export-client.js", headers=origin)).headers[
         "access-control-allow-origin"] == "*"
-    preflight = await admin.options("/__mock/scenario", headers={
-        **origin, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type"})
-    assert preflight.status_code == 200
+    preflight_headers = {**origin, "Access-Control-Request-Method": "POST",
+                         "Access-Control-Request-Headers": "content-type"}
+    assert (await admin.options("/__mock/scenario", headers=preflight_headers)
+            ).status_code == 403
+    async with client_for(make_app(admin_origins=("http://localhost:3000",)), key=None,
+                          base_url="http://testserver") as configured:
+        preflight = await configured.options("/__mock/scenario", headers=preflight_headers)
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "http://localhost:3000"
 
 
 async def test_preflight_allows_the_prefer_header(client: httpx.AsyncClient) -> None:

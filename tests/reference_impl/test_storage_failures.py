@@ -20,7 +20,11 @@ def _register(store: ExportStore, content: bytes, url: str = URL) -> None:
 
 def _fail_every_commit(store: ExportStore) -> None:
     """A deferred foreign key that every new row breaks: SQLite refuses the COMMIT itself."""
-    db = store._db()
+    with store._connection() as db:
+        _break_commits(db)
+
+
+def _break_commits(db: sqlite3.Connection) -> None:
     db.execute("PRAGMA foreign_keys=ON")
     db.executescript("""
         CREATE TABLE parent (id INTEGER PRIMARY KEY);
@@ -32,7 +36,8 @@ def _fail_every_commit(store: ExportStore) -> None:
 
 
 def _allow_commits(store: ExportStore) -> None:
-    store._db().executescript("DROP TRIGGER break_commit;")
+    with store._connection() as db:
+        db.executescript("DROP TRIGGER break_commit;")
 
 
 def test_a_failed_commit_leaves_no_blob_and_keeps_the_replaced_one(tmp_path: Path) -> None:
