@@ -14,13 +14,13 @@ __all__ = ["CheckEntry", "ConformanceRow", "RuleEntry", "conformance_rows", "orp
 
 
 class RuleEntry(Protocol):
-    """What the table needs of a rule: its ID, level and wording."""
+    """What the table needs of a rule: its ID, levels and wording."""
 
     @property
     def id(self) -> str: ...
 
     @property
-    def level(self) -> str: ...
+    def levels(self) -> tuple[str, ...]: ...
 
     @property
     def text(self) -> str: ...
@@ -45,9 +45,10 @@ class CheckEntry(Protocol):
 @dataclass(frozen=True)
 class ConformanceRow:
     rule_id: str
-    level: str
+    levels: tuple[str, ...]
     text: str
     check_ids: tuple[str, ...]
+    check_levels: tuple[str, ...] = ()
 
     @property
     def enforced(self) -> bool:
@@ -58,9 +59,13 @@ def conformance_rows(rules: Iterable[RuleEntry] | Mapping[str, RuleEntry],
                      checks: Iterable[CheckEntry]) -> list[ConformanceRow]:
     """One row per rule, in the rules' order, naming every check that enforces it."""
     checks = list(checks)
-    return [ConformanceRow(rule_id=rule.id, level=str(rule.level), text=rule.text,
-                           check_ids=tuple(c.id for c in checks if rule.id in c.rule_ids))
-            for rule in _values(rules)]
+    rows = []
+    for rule in _values(rules):
+        mine = [c for c in checks if rule.id in c.rule_ids]
+        rows.append(ConformanceRow(rule_id=rule.id, levels=tuple(rule.levels), text=rule.text,
+                                   check_ids=tuple(c.id for c in mine),
+                                   check_levels=tuple(str(c.level) for c in mine)))
+    return rows
 
 
 def orphan_checks(rules: Iterable[RuleEntry] | Mapping[str, RuleEntry],

@@ -239,11 +239,15 @@ def _conformance(w: _Writer, page: ApiPage) -> None:
     w.heading(2, "Conformance")
     enforced = sum(1 for row in page.rules if row.enforced)
     w.paragraph(f"{len(page.rules)} rules, {enforced} of them enforced by the checks named. "
-                "MUST rules gate conformance; SHOULD rules gate in strict mode; INFO rules "
-                "describe requests and clients.")
-    w.table(["Rule", "Level", "Text", "Checks"],
-            [[f"`{row.rule_id}`", row.level, _escape(row.text),
-              ", ".join(f"`{c}`" for c in row.check_ids) or "none"]
+                "A rule's MUST part always gates conformance; its SHOULD part gates with "
+                "`--strict` (otherwise a breach is a warning); its REF part is a choice of the "
+                "reference backend and mock, judged only with `--profile reference`. Rules "
+                "without checks are the client's (checked by the client's own tests).")
+    w.table(["Rule", "Levels", "Text", "Checks"],
+            [[f"`{row.rule_id}`", ", ".join(row.levels), _escape(row.text),
+              ", ".join(f"`{c}` ({level})" for c, level in zip(row.check_ids,
+                                                               row.check_levels, strict=False))
+              or "none (client side)"]
              for row in page.rules])
     if page.orphan_checks:
         w.text("Checks that name no known rule:")

@@ -104,7 +104,7 @@ def test_base_url_setting_goes_into_every_snippet(build: Callable[..., BuiltSite
 @dataclass(frozen=True)
 class FakeRule:
     id: str
-    level: str
+    levels: tuple[str, ...]
     text: str
 
 
@@ -117,14 +117,14 @@ class FakeCheck:
 
 
 def test_the_conformance_table_follows_the_catalogue(build: Callable[..., BuiltSite]) -> None:
-    rules = [FakeRule("Q1", "MUST", "Bodies are JSON | objects."),
-             FakeRule("N9", "SHOULD", "A rule nothing checks yet.")]
+    rules = [FakeRule("Q1", ("MUST", "REF"), "Bodies are JSON | objects."),
+             FakeRule("N9", ("SHOULD",), "A rule nothing checks yet.")]
     checks = [FakeCheck("body-is-json", ("Q1",), "MUST", "..."),
               FakeCheck("stray-check", ("ZZ",), "MUST", "...")]
     markdown = _read(build(rules=rules, checks=checks), "api.md")
     table = markdown.split("## Conformance", 1)[1]
-    assert "| `Q1` | MUST | Bodies are JSON \\| objects. | `body-is-json` |" in table
-    assert "| `N9` | SHOULD | A rule nothing checks yet. | none |" in table
+    assert "| `Q1` | MUST, REF | Bodies are JSON \\| objects. | `body-is-json` (MUST) |" in table
+    assert "| `N9` | SHOULD | A rule nothing checks yet. | none (client side) |" in table
     assert "2 rules, 1 of them enforced" in table
     assert "- `stray-check` (ZZ)" in table
     assert "`Q3`" not in table

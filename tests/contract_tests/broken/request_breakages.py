@@ -219,12 +219,12 @@ class PartialBatch404(Backend):
         return found
 
 
-# A body with extra properties and no sourceFileUrl crashes too: that is Q3's 400 broken.
-@breakage("extra-property-500", "Q1", "a body with an unknown extra property crashes with 500",
-          also="Q3 S4")
+@breakage("extra-property-500", "Q1", "a usable body with an unknown extra property crashes "
+          "with 500", also="S4")
 class ExtraProperty500(Backend):
     def parse_single(self, payload: object) -> str:
-        if isinstance(payload, dict) and set(payload) - {"sourceFileUrl"}:
+        if (isinstance(payload, dict) and set(payload) - {"sourceFileUrl"}
+                and self.is_usable(payload.get("sourceFileUrl"))):
             raise Problem(500, "Internal server error", "unexpected keyword argument")
         return super().parse_single(payload)
 
