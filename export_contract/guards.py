@@ -49,12 +49,13 @@ class RequestGuardMiddleware:
             await self.app(scope, receive, send)
             return
         route = self.routes.match(scope["method"], scope["path"])
+        headers = Headers(scope=scope)
+        if self.api_keys is not None and (
+                route.secured if route is not None else self.routes.secures_path(scope["path"])):
+            self.api_keys.require(headers.get(API_KEY_HEADER))
         if route is None:
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        if route.secured and self.api_keys is not None:
-            self.api_keys.require(headers.get(API_KEY_HEADER))
         if route.json_body:
             receive, body_length = await self._checked_json(headers, receive)
             # A chunked body had no Content-Length; connexion treats that as "no body".
