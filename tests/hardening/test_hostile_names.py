@@ -259,3 +259,16 @@ async def test_names_stored_before_the_rules_tightened_are_sent_safely(tmp_path:
             _assert_safe(_downloaded_name(await client.post(SINGLE, json={"sourceFileUrl": url})))
         zipped = await client.post(BATCH, json={"items": [{"sourceFileUrl": u} for u in urls]})
     _assert_safe_zip(zipped, len(urls))
+
+
+@pytest.mark.parametrize("segment", HOSTILE_URL_SEGMENTS)
+async def test_the_mocks_generated_files_get_safe_names(segment: str) -> None:
+    app = create_mock_app(Settings(api_keys=(KEY,)), MockOptions(log_requests=False))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://testserver/api",
+                                 headers={"x-api-key": KEY}) as client:
+        url = f"https://canvas.example.com/files/{segment}"
+        name = _downloaded_name(await client.post(SINGLE, json={"sourceFileUrl": url}))
+        _assert_safe(name)
+        zipped = await client.post(BATCH, json={"items": [{"sourceFileUrl": url}] * 2})
+    _assert_safe_zip(zipped, 2)
