@@ -21,7 +21,8 @@ from .auth import API_KEY_HEADER, ApiKeyCheck
 from .problems import ApiProblem
 from .routes import Route, RouteTable
 
-__all__ = ["MAX_JSON_DEPTH", "RequestGuardMiddleware", "json_nesting_depth", "replay_body"]
+__all__ = ["MAX_JSON_DEPTH", "RequestGuardMiddleware", "json_nesting_depth", "refuse_deep_json",
+           "replay_body"]
 
 # Every body of the contract nests 3 levels ({"items": [{...}]}); extra properties get room,
 # recursive parsers and validators further in stay far from Python's recursion limit.
@@ -73,7 +74,7 @@ class RequestGuardMiddleware:
             )
         _refuse_declared_length(headers, self.max_body_bytes)
         body = await _read_body(receive, self.max_body_bytes)
-        _refuse_deep_json(body)
+        refuse_deep_json(body)
         parsed = _parse_json(body)
         if not isinstance(parsed, dict):
             # Every JSON body of the contract is an object; say so instead of a schema error.
@@ -139,7 +140,8 @@ def json_nesting_depth(body: bytes) -> int:
     return max(accumulate(steps, initial=0))
 
 
-def _refuse_deep_json(body: bytes) -> None:
+def refuse_deep_json(body: bytes) -> None:
+    """A 400 saying so when `body` nests deeper than MAX_JSON_DEPTH; call it before parsing."""
     # Fewer brackets than the limit cannot nest past it: the common case costs two counts.
     if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
         return

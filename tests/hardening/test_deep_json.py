@@ -99,3 +99,13 @@ async def test_the_mock_journal_still_reads_after_a_deep_body(tmp_path: Path) ->
         journal = await http.get("/__mock/requests")
     assert journal.status_code == 200, journal.text[:300]
     assert journal.json()["requests"][-1]["body"].startswith('{"sourceFileUrl": [[[')
+
+
+@pytest.mark.parametrize("depth", [950, 100_000])
+async def test_the_mock_admin_api_refuses_deep_json_too(depth: int) -> None:
+    app = create_mock_app(Settings(api_keys=(KEY,)), MockOptions(log_requests=False))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://testserver") as http:
+        response = await http.put("/__mock/scenario", content=b"[" * depth + b"]" * depth)
+    assert response.status_code == 400, response.text[:300]
+    assert f"nested deeper than {MAX_JSON_DEPTH} levels" in response.json()["detail"]
