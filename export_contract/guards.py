@@ -126,18 +126,26 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
 _JSON_STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+(?:"|\\?\Z)', re.DOTALL)
 _NOT_A_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
 _DEPTH_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1, +1, -1, -1 as signed bytes
+_DEPTH_CHUNK = 64 * 1024
 
 
-def json_nesting_depth(body: bytes) -> int:
+def json_nesting_depth(body: bytes, stop_above: int | None = None) -> int:
     """How deeply `body` nests arrays and objects, counted on the raw bytes.
 
     No parser and no recursion: strings are cut out, then the brackets left are summed as
     +1/-1 steps (in C, via `accumulate`). Multi-byte UTF-8 never holds a quote, backslash or
-    bracket byte, so the bytes need no decoding first.
+    bracket byte, so the bytes need no decoding first. With `stop_above`, counting stops once
+    the depth passes it (a megabyte of `[` is refused after its first chunk).
     """
     brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_A_BRACKET)
     steps = memoryview(brackets.translate(_DEPTH_STEPS)).cast("b")
-    return max(accumulate(steps, initial=0))
+    depth = deepest = 0
+    for start in range(0, len(steps), _DEPTH_CHUNK):
+        running = list(accumulate(steps[start:start + _DEPTH_CHUNK], initial=depth))
+        depth, deepest = running[-1], max(deepest, max(running))
+        if stop_above is not None and deepest > stop_above:
+            break
+    return deepest
 
 
 def refuse_deep_json(body: bytes) -> None:
@@ -145,11 +153,9 @@ def refuse_deep_json(body: bytes) -> None:
     # Fewer brackets than the limit cannot nest past it: the common case costs two counts.
     if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
         return
-    depth = json_nesting_depth(body)
-    if depth > MAX_JSON_DEPTH:
-        raise ApiProblem(400, f"The body's JSON is nested deeper than {MAX_JSON_DEPTH} levels "
-                              f"({depth} levels); send a flat object such as "
-                              '{"sourceFileUrl": "https://…"}.')
+    if json_nesting_depth(body, stop_above=MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise ApiProblem(400, f"The body's JSON is nested deeper than {MAX_JSON_DEPTH} levels; "
+                              'send a flat object such as {"sourceFileUrl": "https://…"}.')
 
 
 def _parse_json(body: bytes) -> Any:

@@ -48,3 +48,11 @@ def test_strings_escapes_and_broken_bodies(body: bytes, depth: int) -> None:
 def test_a_megabyte_of_unbalanced_quotes_is_scanned_in_one_pass() -> None:
     # Restarting the string match at every quote would take minutes on this body.
     assert json_nesting_depth(b'["\\"' * 250_000) == 1
+
+
+def test_counting_can_stop_once_past_a_limit() -> None:
+    body = b"[" * 200_000 + b"]" * 200_000
+    assert json_nesting_depth(body) == 200_000
+    assert 32 < json_nesting_depth(body, stop_above=32) < 200_000
+    wide = b"[" + b"[[]]," * 100_000 + b"[]]"  # wide and shallow: read to the end
+    assert json_nesting_depth(wide, stop_above=32) == 3

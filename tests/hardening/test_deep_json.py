@@ -79,7 +79,7 @@ async def test_nesting_up_to_the_limit_is_accepted(client: httpx.AsyncClient,
     assert (await _post(client, route, _extra(MAX_JSON_DEPTH))).status_code == 200
     deeper = await _post(client, route, _extra(MAX_JSON_DEPTH + 1))
     assert deeper.status_code == 400
-    assert f"({MAX_JSON_DEPTH + 1} levels)" in deeper.json()["detail"]
+    assert f"nested deeper than {MAX_JSON_DEPTH} levels" in deeper.json()["detail"]
 
 
 async def test_brackets_inside_strings_do_not_count(client: httpx.AsyncClient) -> None:
