@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Receive, Scope
 
+from .access_log import AccessLogMiddleware, RequestLabels
 from .auth import API_KEY_HEADER, ApiKeyCheck
 from .guards import RequestGuardMiddleware
 from .problems import PROBLEM_MEDIA_TYPE, ApiProblem, problem_body
@@ -68,7 +69,13 @@ def build_app(
     import_name: str,
     spec: dict[str, Any] | None = None,
     lifespan: Lifespan | None = None,
+    access_log: bool = True,
 ) -> AsyncApp:
+    """The connexion app answering `spec` (the reference view by default) with `handlers`.
+
+    `access_log`: log one line per request (`export_contract.access`); an app that logs
+    requests its own way (the mock) turns it off.
+    """
     spec = load_spec("reference") if spec is None else spec
     app = AsyncApp(import_name, lifespan=lifespan,
                    swagger_ui_options=SwaggerUIOptions(swagger_ui=False))
@@ -85,6 +92,11 @@ def build_app(
         },
     )
     route_table = RouteTable.from_spec(spec)
+    if access_log:
+        # Added first: outermost of the middlewares we add, so it sees every answer.
+        app.add_middleware(AccessLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION,
+                           labels=RequestLabels(route_table, spec,
+                                                [route_table.base_path + "/openapi.json"]))
     _add_cors(app, settings)
     api_keys = ApiKeyCheck(settings.api_keys) if settings.auth_enabled else None
     app.add_middleware(

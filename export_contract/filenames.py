@@ -19,6 +19,7 @@ __all__ = [
     "extension_agrees",
     "filename_from_url",
     "guess_media_type",
+    "is_safe_filename",
     "preferred_extension",
     "safe_filename",
     "split_extension",
@@ -28,11 +29,24 @@ MAX_FILENAME_BYTES = 255
 DEFAULT_STEM = "export"
 OCTET_STREAM = "application/octet-stream"
 
-# Characters no file system accepts in a name (Windows is the strictest), control codes,
-# the path separators, and the invisible bidirectional controls that make `evil\u202efdp.exe`
-# display as `evilexe.pdf`.
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f<>:"/\\|?*\u200e\u200f\u202a-\u202e\u2066-\u2069]')
-_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$", re.IGNORECASE)
+# Characters no file system accepts in a name (Windows is the strictest), path separators
+# included. Windows maps full-width and other compatibility forms to them by itself ("best
+# fit": `．．／` saves as `../`), so names are NFKC-folded before they are checked.
+_RESERVED = '<>:"/\\|?*'
+_ASCII_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+# Controls, surrogates, private use, unassigned, and line/paragraph separators become `_`.
+_REPLACED_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn", "Zl", "Zp"})
+# Invisible characters are dropped: format characters (category Cf: zero-width spaces, the
+# byte order mark, bidirectional controls that make `evil\u202efdp.exe` display as
+# `evilexe.pdf`) and the other default-ignorable code points (Unicode's
+# DerivedCoreProperties: fillers and variation selectors).
+_DEFAULT_IGNORABLE = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0"
+    "\U000e0100-\U000e01ef]")
+# Windows device names, with or without an extension and trailing spaces (superscript
+# digits count: `COM¹` opens the port).
+_WINDOWS_DEVICE = re.compile(r"(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$) *",
+                             re.IGNORECASE)
 
 # mimetypes varies with the host's /etc/mime.types; pin the types exports commonly have.
 _PINNED_TYPES = {
@@ -68,17 +82,60 @@ def split_extension(name: str) -> tuple[str, str]:
 def safe_filename(name: str, default_stem: str = DEFAULT_STEM) -> str:
     """A name any file system and any browser accepts (rule F2), as close to `name` as possible.
 
-    NFC-normalised; path separators, control and reserved characters become `_`; leading and
-    trailing dots and spaces go (Windows drops them silently); reserved device names get a `_`
-    prefix; at most 255 UTF-8 bytes with the extension kept.
+    NFKC-folded first, so what the name turns into on Windows is what gets checked; path
+    separators, reserved, control and unassigned characters become `_`; invisible ones go;
+    leading and trailing dots and spaces go (Windows drops them silently); device names get a
+    `_` prefix; at most 255 UTF-8 bytes with the extension kept. `is_safe_filename` holds for
+    the result, and a safe name comes back unchanged.
     """
-    cleaned = _UNSAFE.sub("_", unicodedata.normalize("NFC", name)).strip(" .")
+    cleaned = _replace_unsafe(unicodedata.normalize("NFKC", name))
+    # Dropping an invisible character can bring a combining mark next to its base: fold again.
+    cleaned = unicodedata.normalize("NFKC", cleaned).strip(" .")
     if not cleaned or set(cleaned) <= {"_"}:
         _stem, ext = split_extension(cleaned)
         cleaned = default_stem + (ext if ext.strip("_") else "")
-    if _WINDOWS_RESERVED.match(cleaned):
-        cleaned = "_" + cleaned
-    return _truncate(cleaned, MAX_FILENAME_BYTES)
+    cleaned = _truncate(cleaned, MAX_FILENAME_BYTES)
+    # After the cut too: `CON` + 300 spaces + `x.pdf` loses its `x` and its spaces.
+    if _is_device_name(cleaned):
+        cleaned = _truncate("_" + cleaned, MAX_FILENAME_BYTES)
+    return cleaned
+
+
+def is_safe_filename(name: str) -> bool:
+    """Whether `name`, and its NFKC form, is a name every file system and browser accepts.
+
+    Non-empty, at most 255 UTF-8 bytes, not `.` or `..`, no reserved (`<>:"/\\|?*`),
+    control, invisible, private-use or unassigned character, no trailing dot or space, not a
+    Windows device name.
+    """
+    folded = unicodedata.normalize("NFKC", name)
+    return all(
+        0 < len(form.encode("utf-8", errors="surrogatepass")) <= MAX_FILENAME_BYTES
+        and form.strip(" .") == form
+        and _replace_unsafe(form) == form
+        and not _is_device_name(form)
+        for form in (name, folded)
+    )
+
+
+def _replace_unsafe(text: str) -> str:
+    if text.isascii():  # the common case, without a look-up per character
+        return _ASCII_UNSAFE.sub("_", text)
+    return "".join(_safe_char(c) for c in text)
+
+
+def _safe_char(char: str) -> str:
+    category = unicodedata.category(char)
+    if category == "Cf" or _DEFAULT_IGNORABLE.match(char):
+        return ""
+    if category in _REPLACED_CATEGORIES or char in _RESERVED:
+        return "_"
+    return char
+
+
+def _is_device_name(name: str) -> bool:
+    # `CON.tar.gz` is the device as much as `CON`: Windows looks at what precedes the first dot.
+    return bool(_WINDOWS_DEVICE.fullmatch(name.split(".", 1)[0]))
 
 
 def _truncate(name: str, max_bytes: int) -> str:
@@ -129,12 +186,16 @@ def extension_agrees(filename: str, media_type: str) -> bool:
 
 
 def ascii_fallback(name: str) -> str:
-    """An ASCII stand-in for `name` (rule F3): accents dropped, the rest removed."""
-    stem, ext = split_extension(name)
+    """An ASCII stand-in for `name` (rule F3): accents dropped, the rest removed.
+
+    Built from the already-safe name, then made safe again: dropping accents can turn a safe
+    name unsafe (`≮` decomposes to `<` and a combining mark, `ÇON` becomes `CON`).
+    """
+    stem, ext = split_extension(safe_filename(name))
     stem, ext = _ascii_only(stem), _ascii_only(ext)
     if not stem.strip(" ._"):
         stem = DEFAULT_STEM
-    return stem + (ext if len(ext) > 1 else "")
+    return safe_filename(stem + (ext if len(ext) > 1 else ""))
 
 
 def _ascii_only(text: str) -> str:
@@ -146,9 +207,14 @@ def _ascii_only(text: str) -> str:
 
 
 def content_disposition(filename: str) -> str:
-    """`attachment` with `filename` (ASCII) and, when needed, `filename*` (rules F1, F3)."""
-    fallback = ascii_fallback(filename)
+    """`attachment` with `filename` (ASCII) and, when needed, `filename*` (rules F1, F3).
+
+    The name is made safe here too, so a name stored before a rule tightened is still sent
+    safely.
+    """
+    name = safe_filename(filename)
+    fallback = ascii_fallback(name)
     header = f'attachment; filename="{fallback}"'
-    if fallback != filename:
-        header += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    if fallback != name:
+        header += f"; filename*=UTF-8''{quote(name, safe='')}"
     return header

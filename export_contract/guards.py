@@ -1,14 +1,17 @@
 """Request guards that run before connexion parses anything.
 
 Auth comes first (rule A2: the key is checked before the body is looked at), then the body:
-JSON routes get a media-type check (415), a size limit (413, rule Q5) and a strict UTF-8 +
-JSON parse so malformed bytes get a clear 400 instead of reaching the validator (which
-answered 500 for non-UTF-8 JSON).
+JSON routes get a media-type check (415), a size limit (413, rule Q5), a nesting limit and a
+strict UTF-8 + JSON parse so malformed bytes get a clear 400 instead of reaching the validator
+(which answered 500 for non-UTF-8 JSON, and for JSON nested ~950 levels deep: connexion parses
+and validates the body again, recursively).
 """
 
 from __future__ import annotations
 
 import json
+import re
+from itertools import accumulate
 from typing import Any
 
 from starlette.datastructures import Headers
@@ -18,7 +21,12 @@ from .auth import API_KEY_HEADER, ApiKeyCheck
 from .problems import ApiProblem
 from .routes import Route, RouteTable
 
-__all__ = ["RequestGuardMiddleware", "replay_body"]
+__all__ = ["MAX_JSON_DEPTH", "RequestGuardMiddleware", "json_nesting_depth", "refuse_deep_json",
+           "replay_body"]
+
+# Every body of the contract nests 3 levels ({"items": [{...}]}); extra properties get room,
+# recursive parsers and validators further in stay far from Python's recursion limit.
+MAX_JSON_DEPTH = 32
 
 
 class RequestGuardMiddleware:
@@ -42,12 +50,13 @@ class RequestGuardMiddleware:
             await self.app(scope, receive, send)
             return
         route = self.routes.match(scope["method"], scope["path"])
+        headers = Headers(scope=scope)
+        if self.api_keys is not None and (
+                route.secured if route is not None else self.routes.secures_path(scope["path"])):
+            self.api_keys.require(headers.get(API_KEY_HEADER))
         if route is None:
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        if route.secured and self.api_keys is not None:
-            self.api_keys.require(headers.get(API_KEY_HEADER))
         if route.json_body:
             receive, body_length = await self._checked_json(headers, receive)
             # A chunked body had no Content-Length; connexion treats that as "no body".
@@ -65,6 +74,7 @@ class RequestGuardMiddleware:
             )
         _refuse_declared_length(headers, self.max_body_bytes)
         body = await _read_body(receive, self.max_body_bytes)
+        refuse_deep_json(body)
         parsed = _parse_json(body)
         if not isinstance(parsed, dict):
             # Every JSON body of the contract is an object; say so instead of a schema error.
@@ -109,6 +119,43 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
         chunks.append(chunk)
         more_body = message.get("more_body", False)
     return b"".join(chunks)
+
+
+# A JSON string, or an unterminated one running to the end: every quote starts a match, so the
+# scan never restarts (and never goes quadratic) on a body full of unbalanced quotes.
+_JSON_STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+(?:"|\\?\Z)', re.DOTALL)
+_NOT_A_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_DEPTH_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1, +1, -1, -1 as signed bytes
+_DEPTH_CHUNK = 64 * 1024
+
+
+def json_nesting_depth(body: bytes, stop_above: int | None = None) -> int:
+    """How deeply `body` nests arrays and objects, counted on the raw bytes.
+
+    No parser and no recursion: strings are cut out, then the brackets left are summed as
+    +1/-1 steps (in C, via `accumulate`). Multi-byte UTF-8 never holds a quote, backslash or
+    bracket byte, so the bytes need no decoding first. With `stop_above`, counting stops once
+    the depth passes it (a megabyte of `[` is refused after its first chunk).
+    """
+    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_A_BRACKET)
+    steps = memoryview(brackets.translate(_DEPTH_STEPS)).cast("b")
+    depth = deepest = 0
+    for start in range(0, len(steps), _DEPTH_CHUNK):
+        running = list(accumulate(steps[start:start + _DEPTH_CHUNK], initial=depth))
+        depth, deepest = running[-1], max(deepest, max(running))
+        if stop_above is not None and deepest > stop_above:
+            break
+    return deepest
+
+
+def refuse_deep_json(body: bytes) -> None:
+    """A 400 saying so when `body` nests deeper than MAX_JSON_DEPTH; call it before parsing."""
+    # Fewer brackets than the limit cannot nest past it: the common case costs two counts.
+    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
+        return
+    if json_nesting_depth(body, stop_above=MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise ApiProblem(400, f"The body's JSON is nested deeper than {MAX_JSON_DEPTH} levels; "
+                              'send a flat object such as {"sourceFileUrl": "https://…"}.')
 
 
 def _parse_json(body: bytes) -> Any:

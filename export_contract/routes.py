@@ -60,6 +60,22 @@ class RouteTable:
                 return route
         return None
 
+    def template_of(self, path: str) -> str | None:
+        """The spec path (base path included) that `path` matches, whatever the method."""
+        for pattern, route in self._patterns:
+            if pattern.fullmatch(path):
+                return self.base_path + route.path
+        return None
+
+    def secures_path(self, path: str) -> bool:
+        """Whether any operation on `path` needs the key.
+
+        For requests no operation answers (HEAD, or a method the path does not offer): the
+        server still answers them (HEAD runs the GET handler), so they need the key too.
+        """
+        return any(route.secured and pattern.fullmatch(path)
+                   for pattern, route in self._patterns)
+
     def path_parameters(self, method: str, path: str) -> dict[str, str]:
         """The values of the path's `{parameters}` (percent-decoded), by name."""
         for pattern, route in self._patterns:

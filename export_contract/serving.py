@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import inspect
-import logging
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -19,10 +18,8 @@ from uvicorn.config import LOGGING_CONFIG
 from uvicorn.supervisors import Multiprocess
 
 from .connections import ConnectionLimits, LimitedConfig
-from .redaction import redact_target
 
-__all__ = ["SecretQueryFilter", "base_url_of", "bind_socket", "log_config", "run_server",
-           "run_workers"]
+__all__ = ["base_url_of", "bind_socket", "log_config", "run_server", "run_workers"]
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -45,30 +42,26 @@ def base_url_of(sock: socket.socket, api_prefix: str = "/api") -> str:
     return f"http://{shown}:{port}{api_prefix}"
 
 
-class SecretQueryFilter(logging.Filter):
-    """Masks credential-like query values (`?x-api-key=…`) in uvicorn's access log lines."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        # uvicorn.access: (client, method, path with query, HTTP version, status)
-        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
-            record.args = (*args[:2], redact_target(args[2]), *args[3:])
-        return True
-
-
 def log_config() -> dict[str, Any]:
-    """uvicorn's logging configuration with `SecretQueryFilter` on the access log."""
+    """uvicorn's logging configuration, plus our access log on stdout.
+
+    uvicorn's own access log is switched off (`access_log=False` below): it writes the request
+    target as sent, secrets pasted into it included (see `access_log`).
+    """
     config = copy.deepcopy(LOGGING_CONFIG)
-    config.setdefault("filters", {})["secret_query"] = {
-        "()": f"{SecretQueryFilter.__module__}.{SecretQueryFilter.__qualname__}"}
-    config["handlers"]["access"].setdefault("filters", []).append("secret_query")
+    config["handlers"]["export_access"] = {"formatter": "default",
+                                           "class": "logging.StreamHandler",
+                                           "stream": "ext://sys.stdout"}
+    config["loggers"]["export_contract.access"] = {"handlers": ["export_access"],
+                                                   "level": "INFO", "propagate": False}
     return config
 
 
 def run_server(app: Any, sock: socket.socket, *, limits: ConnectionLimits,
                log_level: str = "info", on_ready: Callable[[], None] | None = None) -> None:
+    # uvicorn's own access log is off: ours (access_log.py) never carries the target as sent.
     config = LimitedConfig(app, limits=limits, log_level=log_level, log_config=log_config(),
-                           access_log=True, timeout_graceful_shutdown=5)
+                           access_log=False, timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
     if on_ready is not None:
         on_ready()
@@ -83,7 +76,7 @@ def run_workers(factory: str, sock: socket.socket, workers: int, *, limits: Conn
     factory give them: pass settings through environment variables set before this call.
     """
     config = LimitedConfig(factory, limits=limits, factory=True, workers=workers,
-                           log_level=log_level, log_config=log_config(), access_log=True,
+                           log_level=log_level, log_config=log_config(), access_log=False,
                            timeout_graceful_shutdown=5)
     supervisor_class: Any = Multiprocess
     if "target" in inspect.signature(Multiprocess).parameters:  # older uvicorn releases

@@ -1,4 +1,9 @@
-"""Signed, expiring tokens for exported URLs (rule U4), like a presigned object-store URL."""
+"""Signed, expiring tokens for exported URLs (rule U4), like a presigned object-store URL.
+
+Only the exact text a signer issued verifies. Base64 decoders forgive a lot (padding, `+` for
+`-`, characters they skip, spare bits set in the last character), so a token that merely
+decodes to the same bytes is refused: each part must be canonical unpadded base64url.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,13 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 from typing import Any
 
 __all__ = ["TokenExpired", "TokenInvalid", "UrlSigner"]
+
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class TokenInvalid(ValueError):
@@ -38,8 +46,8 @@ class UrlSigner:
         """The token's claims; raises TokenInvalid (tampered) or TokenExpired."""
         body, _, signature = token.partition(".")
         try:
-            valid = hmac.compare_digest(_b64decode(signature), self._mac(body))
-            claims = json.loads(_b64decode(body)) if valid else None
+            valid = hmac.compare_digest(_canonical_b64decode(signature), self._mac(body))
+            claims = json.loads(_canonical_b64decode(body)) if valid else None
         except (ValueError, UnicodeDecodeError) as exc:
             raise TokenInvalid("malformed token") from exc
         if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
@@ -56,5 +64,12 @@ def _b64encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _b64decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text.encode("ascii") + b"=" * (-len(text) % 4))
+def _canonical_b64decode(text: str) -> bytes:
+    """The bytes `text` encodes, if `text` is exactly how `_b64encode` writes them."""
+    if not _BASE64URL.fullmatch(text):
+        raise ValueError("not unpadded base64url")
+    data = base64.urlsafe_b64decode(text.encode("ascii") + b"=" * (-len(text) % 4))
+    # Spare bits set in the last character decode to the same bytes: compare the text.
+    if not hmac.compare_digest(_b64encode(data), text):
+        raise ValueError("not canonical base64url")
+    return data

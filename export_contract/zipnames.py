@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
-from .filenames import MAX_FILENAME_BYTES, split_extension
+from .filenames import MAX_FILENAME_BYTES, safe_filename, split_extension
 
 __all__ = ["EntryNamer", "collision_key", "deduplicate"]
 
@@ -29,6 +29,8 @@ class EntryNamer:
         self._last_suffix: dict[str, int] = {}
 
     def claim(self, name: str) -> str:
+        # Made safe here too: an export stored before a naming rule tightened keeps its name.
+        name = safe_filename(name)
         base_key = collision_key(name)
         candidate = name
         n = self._last_suffix.get(base_key, 0)

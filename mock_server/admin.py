@@ -22,6 +22,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from export_contract.guards import refuse_deep_json
 from export_contract.problems import ApiProblem
 
 from .catalog import ExportCatalog
@@ -77,6 +78,7 @@ class AdminApi:
 
     async def _set_scenario(self, request: Request) -> None:
         raw = await request.body()
+        refuse_deep_json(raw)  # the admin API has no shared guard; json.loads would recurse
         try:
             payload = json.loads(raw) if raw.strip() else {}
         except ValueError as exc:

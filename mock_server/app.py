@@ -15,6 +15,7 @@ from connexion import AsyncApp
 from connexion.middleware import MiddlewarePosition
 from starlette.types import Receive, Scope, Send
 
+from export_contract.access_log import RequestLabels
 from export_contract.application import build_app
 from export_contract.routes import RouteTable
 from export_contract.settings import Settings
@@ -62,8 +63,10 @@ class MockApp:
         self.handlers = MockHandlers(self.catalog, settings,
                                      UrlSigner(settings.url_secret or MOCK_URL_SECRET),
                                      routes.base_path)
+        # `front` logs one line per request of its own, with the mock's details.
         self.connexion_app: AsyncApp = build_app(self.handlers, settings,
-                                                 import_name=__name__, spec=spec)
+                                                 import_name=__name__, spec=spec,
+                                                 access_log=False)
         self.connexion_app.add_middleware(
             ScenarioMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER,
             scenarios=self.scenarios, latency_ms=options.latency_ms,
@@ -75,6 +78,8 @@ class MockApp:
                 settings=settings, handlers={"downloadExport": self.handlers.download_export,
                           "downloadBatch": self.handlers.download_batch})
         admin = AdminApi(self.scenarios, self.journal, self.catalog)
+        labels = RequestLabels(routes, spec, [*PAGE_PATHS, *(path for path, _, _ in admin.routes()),
+                                              routes.base_path + "/openapi.json"])
         for path, endpoint, methods in admin.routes():
             self.connexion_app.add_url_rule(path, endpoint=path, view_func=endpoint,
                                             methods=methods)
@@ -86,7 +91,8 @@ class MockApp:
         guarded = AdminOriginGuard(self.connexion_app, prefix=ADMIN_PREFIX,
                                    allowed_origins=options.admin_origins,
                                    server_host=settings.host)
-        self.front = MockFront(guarded, routes=routes, journal=self.journal, options=options)
+        self.front = MockFront(guarded, routes=routes, labels=labels, journal=self.journal,
+                               options=options)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.front(scope, receive, send)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from export_contract.redaction import redact_query
+from export_contract.access_log import RequestLabels, logged_method
 from export_contract.routes import RouteTable
 
 from .context import RequestState, reset_state, set_state
@@ -58,10 +58,11 @@ class _Exchange:
 
 
 class MockFront:
-    def __init__(self, app: ASGIApp, *, routes: RouteTable, journal: Journal,
-                 options: MockOptions) -> None:
+    def __init__(self, app: ASGIApp, *, routes: RouteTable, labels: RequestLabels,
+                 journal: Journal, options: MockOptions) -> None:
         self.app = app
         self.routes = routes
+        self.labels = labels
         self.journal = journal
         self.options = options
         self.api_prefix = routes.base_path
@@ -215,10 +216,9 @@ class MockFront:
                 status=status, duration_ms=duration_ms, scenario=state.label)
         if not self.options.log_requests or not logger.isEnabledFor(logging.INFO):
             return
-        # A key sent in the query string by mistake must not end up in the log.
-        query = redact_query(scope.get("query_string", b"").decode("latin-1"))
-        target = scope["path"] + (f"?{query}" if query else "")
-        line = (f"{scope['method']} {target} -> {status} "
+        # Built like the shared access log: a key pasted into the path or the query by mistake
+        # never reaches it (see export_contract.access_log).
+        line = (f"{logged_method(scope['method'])} {self.labels.target(scope)} -> {status} "
                 f"{exchange.content_type.split(';')[0] or '-'} {exchange.sent_bytes} B "
                 f"{duration_ms:.1f} ms")
         if state.label:
@@ -226,9 +226,15 @@ class MockFront:
         if exchange.dropped:
             line += " (connection dropped on purpose)"
         detail = _problem_detail(exchange.problem)
-        if detail:
+        # A detail may quote the path or the query (`No route matches /api/…`): only a request
+        # whose path and query are the spec's own text gets it logged.
+        if detail and self._nothing_sent_in_the_target(scope):
             line += f": {detail}"
         logger.info(line)
+
+    def _nothing_sent_in_the_target(self, scope: Scope) -> bool:
+        return (self.labels.is_known(scope["path"])
+                and self.labels.query(scope.get("query_string", b""))[1] == 0)
 
 
 def _small_json(scope: Scope) -> bool:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs
 
+from export_contract.guards import MAX_JSON_DEPTH, json_nesting_depth
 from export_contract.redaction import is_secret_name
 
 __all__ = ["MAX_BODY_BYTES", "REDACTED", "Journal", "JournalEntry"]
@@ -62,7 +63,8 @@ class JournalEntry(NamedTuple):
         if len(self.body) < self.body_size or media_type.startswith("multipart/"):
             return {"contentType": media_type, "size": self.body_size}
         text = self.body.decode("utf-8", errors="replace")
-        if "json" in media_type:
+        # A body the guard refused for its depth is shown as text: parsing it could recurse.
+        if "json" in media_type and json_nesting_depth(self.body) <= MAX_JSON_DEPTH:
             try:
                 return json.loads(text)
             except ValueError:

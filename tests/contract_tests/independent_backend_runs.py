@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import pytest
-
 from contract_tests.runner import VerifyOptions, VerifyReport
 
 BACKENDS_DIR = Path(__file__).resolve().parents[1] / "backends"

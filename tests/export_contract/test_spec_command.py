@@ -60,8 +60,13 @@ def test_check_finds_a_removed_status_code(tmp_path: Path) -> None:
     assert "status: 404 is not documented (the contract documents it)" in output
 
 
+# sourceFileUrl's minLength, the one line that only the SourceFileUrl schema has.
+_MIN_LENGTH_CHANGE = ("      minLength: 1\n      example: https",
+                      "      minLength: 3\n      example: https")
+
+
 def test_check_finds_a_changed_schema(tmp_path: Path) -> None:
-    copy = _write_copy(tmp_path, "      minLength: 1\n      example: https", "      minLength: 3\n      example: https")
+    copy = _write_copy(tmp_path, *_MIN_LENGTH_CHANGE)
     code, output = _invoke("--check", str(copy))
     assert code == 1
     assert ("request schema: application/json /properties/sourceFileUrl/minLength: 1 → 3"
@@ -69,7 +74,7 @@ def test_check_finds_a_changed_schema(tmp_path: Path) -> None:
 
 
 def test_check_reports_json_for_tools(tmp_path: Path) -> None:
-    copy = _write_copy(tmp_path, "      minLength: 1\n      example: https", "      minLength: 3\n      example: https")
+    copy = _write_copy(tmp_path, *_MIN_LENGTH_CHANGE)
     code, output = _invoke("--check", str(copy), "--format", "json",
                            "--operation", "downloadBatch")
     assert code == 1

@@ -1,8 +1,10 @@
 """Exported-URL tokens, tampered, expired, replayed or absurd, on both servers.
 
-Tampered: 403. Expired: 410. Replayed while valid: 200 every time, by design (an exported
-URL works like a presigned object-store URL: whoever holds it may fetch it until it expires,
-as often as needed, e.g. a browser retrying a download). Nothing ever gets a 5xx or a file.
+Tampered: 403, and that includes a token that is not the exact text issued but decodes to the
+same bytes (padding added, `-` written `+`, spare bits set in the last character). Expired:
+410. Replayed while valid: 200 every time, by design (an exported URL works like a presigned
+object-store URL: whoever holds it may fetch it until it expires, as often as needed, e.g. a
+browser retrying a download). Nothing ever gets a 5xx or a file.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import string
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -66,6 +69,52 @@ def _claims(token: str) -> dict[str, object]:
     return decoded
 
 
+_ALPHABET = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
+
+
+def _same_bytes_last_characters(part: str) -> list[str]:
+    """`part` with its last character swapped for each other one that decodes the same.
+
+    The last character of unpadded base64 carries 2 or 4 spare bits (for 2 or 1 bytes over a
+    multiple of 3); decoders ignore them.
+    """
+    spare_bits = {2: 4, 3: 2}[len(part) % 4]
+    index = _ALPHABET.index(part[-1])
+    base = index & ~((1 << spare_bits) - 1)
+    return [part[:-1] + _ALPHABET[base + n] for n in range(1 << spare_bits)
+            if base + n != index]
+
+
+def _malleable_variants(token: str) -> dict[str, str]:
+    body, signature = token.split(".")
+    variants = {
+        "== appended": token + "==",
+        "= appended": token + "=",
+        "body padded": f"{body}==.{signature}",
+        "space inside": f"{body}.{signature[:5]} {signature[5:]}",
+        "space after the dot": token.replace(".", ". "),
+        "tab appended": token + "\t",
+    }
+    for n, other in enumerate(_same_bytes_last_characters(signature)):
+        variants[f"signature last character {n}"] = f"{body}.{other}"
+    if len(body) % 4:
+        for n, other in enumerate(_same_bytes_last_characters(body)):
+            variants[f"body last character {n}"] = f"{other}.{signature}"
+    for urlsafe, standard in (("-", "+"), ("_", "/")):
+        if urlsafe in token:
+            variants[f"{urlsafe} as {standard}"] = token.replace(urlsafe, standard, 1)
+    return variants
+
+
+def _token_with(signer: UrlSigner, claims: dict[str, object], character: str) -> str:
+    """A genuine token holding `character`: tries expiry times until one does."""
+    for ttl in range(900, 2000):
+        token = signer.sign(claims, ttl_seconds=ttl)
+        if character in token:
+            return token
+    raise AssertionError(f"no token with {character!r}")
+
+
 def _flip(text: str, index: int) -> str:
     replacement = "A" if text[index] != "A" else "B"
     return text[:index] + replacement + text[index + 1:]
@@ -111,6 +160,44 @@ async def test_tampered_tokens_are_403(client: httpx.AsyncClient) -> None:
         response = await _fetch(client, forged)
         assert response.status_code == 403, (what, response.status_code, response.text)
         assert "content-disposition" not in response.headers, what
+
+
+async def test_a_token_that_only_decodes_like_the_issued_one_is_403(
+        client: httpx.AsyncClient) -> None:
+    issued = await _token(client)
+    claims = {k: v for k, v in _claims(issued).items() if k != "exp"}
+    signer = UrlSigner(SECRET)
+    genuine = [issued, _token_with(signer, claims, "-"), _token_with(signer, claims, "_")]
+    for token in genuine:
+        assert (await _fetch(client, token)).status_code == 200, token
+        for what, variant in _malleable_variants(token).items():
+            if "/" in variant:  # a path separator: another route, so not even this one
+                assert (await _fetch(client, variant)).status_code in (403, 404), what
+                continue
+            response = await _fetch(client, quote(variant, safe=""))
+            assert response.status_code == 403, (what, variant, response.status_code)
+            assert "content-disposition" not in response.headers, what
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=60, max_value=10**6), st.text(_ALPHABET + "=+/ .\n", max_size=3),
+       st.integers(min_value=0, max_value=200))
+def test_the_signer_accepts_only_the_exact_text_it_issued(ttl: int, edit: str,
+                                                          at: int) -> None:
+    signer = UrlSigner(SECRET)
+    token = signer.sign({"u": URL, "h": "0" * 32}, ttl_seconds=ttl)
+    at = min(at, len(token))
+    for candidate in (token[:at] + edit + token[at:], token[:at] + edit + token[at + 1:]):
+        if candidate == token:
+            continue
+        try:
+            signer.verify(candidate)
+        except (TokenInvalid, TokenExpired):
+            continue
+        pytest.fail(f"accepted {candidate!r}, issued {token!r}")
+    for variant in _malleable_variants(token).values():
+        with pytest.raises(TokenInvalid):
+            signer.verify(variant)
 
 
 @pytest.mark.parametrize("token", [

@@ -1,8 +1,10 @@
 """Hostile names and source URLs: both servers hand out only safe, unique file names.
 
 Path traversal, absolute paths, backslashes, NUL/CR/LF, Windows device names, 10,000
-characters, mixed Unicode normalisation: as a registration's `filename` and as the last
-segment of a `sourceFileUrl`. Each ends up as a name any file system takes (rule F2), in a
+characters, mixed Unicode normalisation, full-width and superscript forms that Windows maps to
+ASCII by itself ("best fit": `．．／` saves as `../`), invisible characters: as a registration's
+`filename` and as the last segment of a `sourceFileUrl`. Each ends up as a name any file
+system takes (rule F2), also once NFKC-folded, with an ASCII fallback just as safe, in a
 header that parses (F1), as zip entries that are unique (Z2, Z3), and writes nothing outside
 the data dir. Hostile download requests get a 4xx, never a 5xx.
 """
@@ -10,6 +12,7 @@ the data dir. Hostile download requests get a 4xx, never a 5xx.
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 import zipfile
 from collections.abc import AsyncIterator
@@ -28,6 +31,7 @@ from contract_tests.content_disposition import (
 from export_contract.settings import Settings
 from mock_server import MockOptions, create_mock_app
 from reference_impl import create_app
+from reference_impl.storage import ExportStore
 
 pytestmark = pytest.mark.anyio
 
@@ -58,8 +62,22 @@ HOSTILE_FILENAMES = [
     "RÉSUMÉ.PDF",  # the same name again on a case-insensitive file system
     "invoice\u202efdp.exe",  # shown as "invoiceexe.pdf" if the override survived
     "\u2067isolated\u2069\u200f.pdf",
+    # Best fit: safe as sent, unsafe once Windows (or the old ASCII fallback) folds them.
+    "．．／．．／etc／passwd",
+    "Ｃ：／Windows／win.pdf",
+    "a｜b＊c？.pdf",
+    "ＣＯＮ.pdf",
+    "COM¹.pdf",
+    "LPT².pdf",
+    "report．．",
+    "≮x≯.pdf",
+    "ÇON.pdf",
+    # Invisible.
+    "zero\u200bwidth.pdf",
+    "\ufeffbom.pdf",
+    "arabic\u061cmark.pdf",
 ]
-BIDI_CONTROLS = set("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_DEVICE = re.compile(r"(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]) *", re.IGNORECASE)
 HOSTILE_URL_SEGMENTS = [
     "..%2F..%2Fetc%2Fpasswd",
     "%2Fetc%2Fshadow.pdf",
@@ -74,6 +92,11 @@ HOSTILE_URL_SEGMENTS = [
     "%E2%80%AE.pdf",
     "%FF%FE.pdf",  # not UTF-8
     "",
+    quote("．．／．．／etc／passwd"),
+    quote("ＣＯＮ.pdf"),
+    quote("LPT².pdf"),
+    quote("a｜b＊c？.pdf"),
+    quote("zero\u200bwidth.pdf"),
 ]
 
 
@@ -91,18 +114,21 @@ async def client(request: pytest.FixtureRequest, tmp_path: Path
 
 
 def _assert_safe(name: str) -> None:
-    assert filename_problems(name) == [], (name, filename_problems(name))
     assert unicodedata.normalize("NFC", name) == name
-    assert not BIDI_CONTROLS & set(name), repr(name)
-    stem = name.split(".", 1)[0].lower()
-    assert stem not in {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(1, 10)),
-                        *(f"lpt{n}" for n in range(1, 10))}, name
+    for form in (name, unicodedata.normalize("NFKC", name)):
+        assert filename_problems(form) == [], (name, form, filename_problems(form))
+        assert not set('<>:"/\\|?*') & set(form), repr(form)
+        assert all(unicodedata.category(c) not in {"Cc", "Cf", "Cn"} for c in form), repr(form)
+        assert form.rstrip(" .") == form, repr(form)
+        assert not _DEVICE.fullmatch(form.split(".", 1)[0]), repr(form)
 
 
 def _downloaded_name(response: httpx.Response) -> str:
     assert response.status_code == 200, response.text
     disposition = parse_content_disposition(response.headers["content-disposition"])
     assert fallback_problems(disposition) == []
+    assert disposition.filename is not None
+    _assert_safe(disposition.filename)  # the ASCII fallback is as safe as the name
     name = disposition.effective_filename
     assert name is not None
     return name
@@ -128,6 +154,10 @@ async def test_hostile_filenames_are_stored_and_sent_as_safe_names(
         _assert_safe(stored)
         sent = _downloaded_name(await client.post(SINGLE, json={"sourceFileUrl": url}))
         assert sent == stored
+        exported = await client.post(SINGLE, params={"responseType": "urls"},
+                                     json={"sourceFileUrl": url})
+        file_url = exported.json()["exportedUrl"]
+        assert _downloaded_name(await client.get(file_url, headers={"x-api-key": ""})) == stored
 
     zipped = await client.post(BATCH, json={"items": [{"sourceFileUrl": u} for u in urls]})
     _assert_safe_zip(zipped, len(urls))
@@ -211,3 +241,34 @@ async def test_source_urls_that_do_not_parse_still_register_under_safe_names(
         _assert_safe(response.json()["filename"])
         download = await client.post(SINGLE, json={"sourceFileUrl": source_url})
         _assert_safe(_downloaded_name(download))
+
+
+async def test_names_stored_before_the_rules_tightened_are_sent_safely(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", api_keys=(KEY,),
+                        url_secret=b"hostile-test-url-secret-0123456789")
+    store = ExportStore(settings.data_dir)
+    urls = [f"https://canvas.example.com/old/{n}.pdf" for n in range(3)]
+    for url, old_name in zip(urls, ["．．／．．／etc／passwd.pdf", "ＣＯＮ.pdf", "CON.pdf"],
+                             strict=True):
+        store.register(url, io.BytesIO(b"%PDF-1.4 old\n"), filename=old_name,
+                       content_type="application/pdf", max_bytes=1024)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(settings)),
+                                 base_url="http://testserver/api",
+                                 headers={"x-api-key": KEY}) as client:
+        for url in urls:
+            _assert_safe(_downloaded_name(await client.post(SINGLE, json={"sourceFileUrl": url})))
+        zipped = await client.post(BATCH, json={"items": [{"sourceFileUrl": u} for u in urls]})
+    _assert_safe_zip(zipped, len(urls))
+
+
+@pytest.mark.parametrize("segment", HOSTILE_URL_SEGMENTS)
+async def test_the_mocks_generated_files_get_safe_names(segment: str) -> None:
+    app = create_mock_app(Settings(api_keys=(KEY,)), MockOptions(log_requests=False))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://testserver/api",
+                                 headers={"x-api-key": KEY}) as client:
+        url = f"https://canvas.example.com/files/{segment}"
+        name = _downloaded_name(await client.post(SINGLE, json={"sourceFileUrl": url}))
+        _assert_safe(name)
+        zipped = await client.post(BATCH, json={"items": [{"sourceFileUrl": url}] * 2})
+    _assert_safe_zip(zipped, 2)
