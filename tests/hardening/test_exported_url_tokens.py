@@ -1,6 +1,7 @@
 """Exported-URL tokens, tampered, expired, replayed or absurd, on both servers.
 
-Tampered: 403. Expired: 410. Replayed while valid: 200 every time, by design (an exported
+Not in the form the servers issue (the spec's pattern): 400. Well-formed but tampered or
+signed elsewhere: 403. Expired: 410. Replayed while valid: 200 every time, by design (an exported
 URL works like a presigned object-store URL: whoever holds it may fetch it until it expires,
 as often as needed, e.g. a browser retrying a download). Nothing ever gets a 5xx or a file.
 """
@@ -98,18 +99,34 @@ async def test_tampered_tokens_are_403(client: httpx.AsyncClient) -> None:
         "signature flipped": f"{body}.{_flip(signature, len(signature) // 2)}",
         "payload flipped": f"{_flip(body, 5)}.{signature}",
         "signatures swapped": f"{body}.{other.split('.')[1]}",
-        "signature missing": f"{body}.",
-        "no dot": body,
-        "extra part": f"{token}.{signature}",
         "expiry extended": f"{forged_body.rstrip('=')}.{signature}",
         "another secret": UrlSigner(b"some-other-backend-secret-000000").sign(
             {k: v for k, v in _claims(token).items() if k != "exp"}, ttl_seconds=900),
-        "not base64": "!!!!.****",
-        "non-ascii": "é" * 20 + ".ü",
     }
     for what, forged in tampered.items():
         response = await _fetch(client, forged)
         assert response.status_code == 403, (what, response.status_code, response.text)
+        assert "content-disposition" not in response.headers, what
+
+
+async def test_tokens_not_in_the_issued_form_are_400_naming_the_token(
+        client: httpx.AsyncClient) -> None:
+    token = await _token(client)
+    body, signature = token.split(".")
+    malformed = {
+        "signature missing": f"{body}.",
+        "signature cut short": f"{body}.{signature[:-1]}",
+        "no dot": body,
+        "extra part": f"{token}.{signature}",
+        "padded": f"{token}=",
+        "not base64": "!!!!.****",
+        "non-ascii": "é" * 20 + ".ü",
+    }
+    for what, forged in malformed.items():
+        response = await _fetch(client, forged)
+        assert response.status_code == 400, (what, response.status_code, response.text)
+        detail = response.json()["detail"]
+        assert detail.startswith("token: ") and "exactly as the backend issued" in detail, what
         assert "content-disposition" not in response.headers, what
 
 
