@@ -28,6 +28,9 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
      "expected one of {allowed}, got {value}"),
 ]
 
+# What to do about a parameter the client copied rather than wrote.
+_PARAMETER_HINTS = {"token": "; use the exported URL exactly as the backend issued it"}
+
 _ARTICLES = {"object": "an object", "array": "an array", "string": "a string",
              "integer": "an integer", "boolean": "a boolean", "number": "a number"}
 
@@ -45,7 +48,8 @@ def explain_bad_request(detail: str, parameters: Mapping[str, str] | None = None
     if not field:
         field = _parameter_named_by_value(message, parameters or {})
         if field and field != "sourceFileUrl":
-            return f"{field}: {_explain_parameter(message, detail)}."
+            hint = _PARAMETER_HINTS.get(field, "")
+            return f"{field}: {_explain_parameter(message, detail)}{hint}."
     for pattern, template in _PATTERNS:
         match = pattern.match(message)
         if match:

@@ -13,7 +13,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from node_runtime import require_node
 from page_links import CodeBlock, code_blocks
 
 from contract_tests.catalogue import CHECKS
@@ -123,11 +123,10 @@ def _run(language: str, code: str, workdir: Path, *, hide_disposition: bool = Fa
         (workdir / "snippet.py").write_text(PYTHON_PRELUDE + code, encoding="utf-8")
         command = [sys.executable, "snippet.py"]
     else:
-        if shutil.which("node") is None:
-            pytest.skip("Node.js is not installed")
+        node = require_node("the docs' fetch snippets")
         (workdir / "snippet.mjs").write_text(NODE_PRELUDE + code + NODE_EPILOGUE,
                                              encoding="utf-8")
-        command = ["node", "snippet.mjs"]
+        command = [node, "snippet.mjs"]
     done = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True,
                           timeout=60, check=False)
     assert done.returncode == 0, f"{language} snippet failed:\n{done.stdout}\n{done.stderr}"

@@ -1,7 +1,7 @@
-"""Oversized, deeply nested, huge and odd JSON bodies get a quick 4xx from both servers.
+"""Oversized, deeply nested, huge and odd JSON bodies get a 4xx from both servers.
 
-Never a 5xx, never a long stall: each answer comes within a few seconds, streamed bodies
-without a Content-Length included.
+Never a 5xx, streamed bodies without a Content-Length included. That each answer also comes
+within a few seconds is a wall-clock assertion: those tests are marked `timing`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ pytestmark = pytest.mark.anyio
 KEY = "hostile-body-key-0123456789"
 URL = "https://canvas.example.com/files/plan.pdf"
 QUICK_SECONDS = 5.0
+PATHS = [SINGLE, BATCH, SINGLE + "?responseType=urls"]
+MANY_PROPERTIES = json.dumps({"sourceFileUrl": URL, **{f"k{n}": n for n in range(60_000)}}
+                             ).encode()
 
 BODIES: dict[str, bytes] = {
     "over-one-mib": json.dumps({"sourceFileUrl": URL, "pad": "x" * (2 * MiB)}).encode(),
@@ -72,17 +75,27 @@ async def _streamed(body: bytes) -> AsyncIterator[bytes]:
 
 
 @pytest.mark.parametrize("name", list(BODIES))
-@pytest.mark.parametrize("path", [SINGLE, BATCH, SINGLE + "?responseType=urls"])
-async def test_hostile_bodies_get_a_quick_4xx(client: httpx.AsyncClient, name: str,
-                                              path: str) -> None:
-    started = time.monotonic()
+@pytest.mark.parametrize("path", PATHS)
+async def test_hostile_bodies_get_a_4xx_problem(client: httpx.AsyncClient, name: str,
+                                                path: str) -> None:
     response = await client.post(path, content=BODIES[name])
-    elapsed = time.monotonic() - started
     assert 400 <= response.status_code < 500, (response.status_code, response.text[:300])
     assert response.status_code in (400, 404, 413), response.text[:300]
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["success"] is False
-    assert elapsed < QUICK_SECONDS, f"{elapsed:.1f} s"
+
+
+@pytest.mark.timing
+async def test_hostile_bodies_are_answered_within_seconds(client: httpx.AsyncClient) -> None:
+    slow: dict[str, float] = {}
+    for name, body in BODIES.items():
+        for path in PATHS:
+            started = time.monotonic()
+            await client.post(path, content=body)
+            elapsed = time.monotonic() - started
+            if elapsed >= QUICK_SECONDS:
+                slow[f"{name} {path}"] = round(elapsed, 1)
+    assert not slow, f"answered after {QUICK_SECONDS} s or more: {slow}"
 
 
 @pytest.mark.parametrize("name", ["over-one-mib", "30k-valid-items", "nested-arrays"])
@@ -101,10 +114,14 @@ async def test_a_batch_over_the_item_limit_is_413_naming_the_limit(
     assert "100" in response.json()["detail"]
 
 
-async def test_sixty_thousand_unknown_properties_are_ignored_quickly(
-        client: httpx.AsyncClient) -> None:
-    body = json.dumps({"sourceFileUrl": URL, **{f"k{n}": n for n in range(60_000)}}).encode()
-    started = time.monotonic()
-    response = await client.post(SINGLE, content=body)
+async def test_sixty_thousand_unknown_properties_are_ignored(client: httpx.AsyncClient) -> None:
+    response = await client.post(SINGLE, content=MANY_PROPERTIES)
     assert response.status_code in (200, 404), response.text[:300]  # mock: 200, reference: 404
+
+
+@pytest.mark.timing
+async def test_sixty_thousand_unknown_properties_are_ignored_within_seconds(
+        client: httpx.AsyncClient) -> None:
+    started = time.monotonic()
+    await client.post(SINGLE, content=MANY_PROPERTIES)
     assert time.monotonic() - started < QUICK_SECONDS
