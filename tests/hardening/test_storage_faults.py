@@ -158,7 +158,7 @@ def test_serve_on_a_read_only_data_dir_exits_with_a_clear_message(
         prepared_data_dir: Path) -> None:
     with read_only(prepared_data_dir):
         result = subprocess.run(
-            [sys.executable, "-m", "export_contract.cli", "serve", "--no-auth", "--port", "0",
+            [sys.executable, "-m", "export_contract_cli", "serve", "--no-auth", "--port", "0",
              "--data-dir", str(prepared_data_dir)],
             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode != 0
