@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from server_processes import ServerProcess
 
 from contract_tests.rules import backend_rules
-from export_contract.processes import ServerProcess
 
 pytestmark = pytest.mark.e2e
 

@@ -20,8 +20,8 @@ import httpx
 import pytest
 from hardening_samples import SINGLE
 from mounts import read_only, small_tmpfs
+from server_processes import ServerProcess
 
-from export_contract.processes import ServerProcess
 from export_contract.settings import Settings
 from reference_impl import storage
 from reference_impl.urls import load_or_create_secret

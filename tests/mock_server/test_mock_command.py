@@ -6,8 +6,8 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from mock_helpers import BATCH, PDF_URL, SINGLE, TEXT_URL, batch, single
+from server_processes import ServerProcess
 
-from export_contract.processes import ServerProcess
 from export_contract_cli import main
 from mock_server import DEV_API_KEY
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from server_processes import ServerProcess
 
-from export_contract.processes import ServerProcess
 from export_contract.signing import UrlSigner
 
 pytestmark = pytest.mark.e2e

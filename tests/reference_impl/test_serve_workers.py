@@ -8,8 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from export_contract.processes import ServerProcess
+from server_processes import ServerProcess
 
 pytestmark = pytest.mark.e2e
 
