@@ -44,13 +44,9 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from export_contract.processes import (
-    ServerProcess,
-    open_fd_targets,
-    peak_rss_mib,
-    reset_peak_rss,
-    thread_count,
-)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from measure import ServerProcess, open_fd_targets, peak_rss_mib, reset_peak_rss, thread_count
 
 __all__ = ["LoadFigures", "run_load"]
 

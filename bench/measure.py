@@ -1,14 +1,29 @@
-"""Shared measuring helpers for the benchmarks: process memory and curl timings."""
+"""Shared helpers for the benchmarks: servers as processes, their memory, curl timings.
+
+The server harness lives with the tests (`tests/support/server_processes.py`), outside the
+shipped packages; this module puts it on the path for every benchmark.
+"""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
-from export_contract.processes import peak_rss_mib, reset_peak_rss
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 
-__all__ = ["Download", "curl_download", "peak_rss_mib", "reset_peak_rss"]
+from server_processes import (
+    ServerProcess,
+    open_fd_targets,
+    peak_rss_mib,
+    reset_peak_rss,
+    thread_count,
+)
+
+__all__ = ["Download", "ServerProcess", "curl_download", "open_fd_targets", "peak_rss_mib",
+           "reset_peak_rss", "thread_count"]
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from measure import ServerProcess
+
 from contract_tests.runner import VerifyOptions, run_verify
-from export_contract.processes import ServerProcess
 
 API_KEY = "bench-key-0123456789"
 DEMO_SOURCE_URLS = (

@@ -26,9 +26,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import Download, curl_download, peak_rss_mib, reset_peak_rss
-
-from export_contract.processes import ServerProcess
+from measure import Download, ServerProcess, curl_download, peak_rss_mib, reset_peak_rss
 
 __all__ = ["ZipStreamFigures", "run_zip_stream"]
 

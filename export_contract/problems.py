@@ -60,9 +60,6 @@ class ApiProblem(Exception):
         self.slug = slug or default_slug
         self.headers = dict(headers or {})
 
-    def body(self) -> dict[str, Any]:
-        return problem_body(self.status, self.detail, title=self.title, slug=self.slug)
-
     def response(self) -> Response:
         return problem_response(
             self.status, self.detail, title=self.title, slug=self.slug, headers=self.headers

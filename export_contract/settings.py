@@ -1,4 +1,7 @@
-"""Every default in one place; environment variables and CLI flags layer on top."""
+"""Every default in one place; EXPORT_* environment variables layer on top.
+
+A server command puts its flags on top of those (`server_settings`).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +11,11 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import cast
 
-__all__ = ["MiB", "Settings", "env_name", "parse_key_list", "read_key_file"]
+__all__ = ["NO_ORIGINS", "MiB", "Settings", "env_name", "parse_key_list", "read_key_file"]
 
 MiB = 1024 * 1024
 
 ENV_PREFIX = "EXPORT_"
-ENV_API_KEYS = "EXPORT_API_KEYS"
-ENV_URL_SECRET = "EXPORT_URL_SECRET"
-ENV_DATA_DIR = "EXPORT_DATA_DIR"
 # `cors_origins` as an environment variable: CORS switched off (as `--cors-origin none`).
 NO_ORIGINS = "none"
 

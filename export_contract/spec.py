@@ -18,12 +18,13 @@ import yaml
 
 from .overlays import apply_overlay
 
-__all__ = ["OVERLAY_FILENAME", "SPEC_FILENAME", "SpecProfile", "load_spec", "overlay_path",
-           "spec_path", "spec_text", "without_security"]
+__all__ = ["OVERLAY_FILENAME", "SPEC_FILENAME", "SpecFormat", "SpecProfile", "load_spec",
+           "overlay_path", "spec_document", "spec_path", "spec_text", "without_security"]
 
 SPEC_FILENAME = "openapi.yaml"
 OVERLAY_FILENAME = "reference-overlay.yaml"
 SpecProfile = Literal["contract", "reference"]
+SpecFormat = Literal["yaml", "json"]
 
 
 def _bundled(filename: str) -> Path:
@@ -69,6 +70,34 @@ def load_spec(profile: SpecProfile = "contract") -> dict[str, Any]:
     """
     loaded: dict[str, Any] = json.loads(_parsed(profile))
     return loaded
+
+
+def spec_document(profile: SpecProfile = "contract", output_format: SpecFormat = "yaml") -> str:
+    """A view of the bundled spec as text, in YAML or JSON.
+
+    The contract in YAML is `openapi.yaml` exactly as written (its comments kept); the
+    reference view is the merged document, so it has none.
+    """
+    if output_format == "json":
+        return json.dumps(load_spec(profile), indent=2, ensure_ascii=False) + "\n"
+    if output_format != "yaml":
+        raise ValueError(f"unknown spec format {output_format!r}: 'yaml' or 'json'")
+    if profile == "contract":
+        return spec_text()
+    return yaml.dump(load_spec(profile), Dumper=_ReadableDumper, sort_keys=False,
+                     allow_unicode=True, width=100)
+
+
+class _ReadableDumper(yaml.SafeDumper):
+    """Safe YAML with multi-line descriptions as `|` blocks, as they are written in the file."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text,
+                                   style="|" if "\n" in text else None)
+
+
+_ReadableDumper.add_representer(str, _represent_str)
 
 
 def without_security(spec: dict[str, Any]) -> dict[str, Any]:

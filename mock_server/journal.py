@@ -15,11 +15,11 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qs
 
 from export_contract.guards import MAX_JSON_DEPTH, json_nesting_depth
-from export_contract.redaction import is_secret_name
 
-__all__ = ["MAX_BODY_BYTES", "REDACTED", "Journal", "JournalEntry"]
+from .redaction import REDACTED, is_secret_name
 
-REDACTED = "[redacted]"  # the same marker as export_contract.redaction.REDACTED
+__all__ = ["MAX_BODY_BYTES", "Journal", "JournalEntry"]
+
 _SECRET_HEADERS = frozenset({b"x-api-key", b"authorization", b"cookie", b"proxy-authorization"})
 # A journal is for reading what a UI sent; huge uploads are summarised, not kept.
 MAX_BODY_BYTES = 64 * 1024

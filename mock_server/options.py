@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-__all__ = ["DEFAULT_PORT", "DEV_API_KEY", "MOCK_URL_SECRET", "MockOptions"]
+from export_contract.server_settings import Overrides, server_settings
+from export_contract.settings import Settings
+
+__all__ = ["DEFAULT_PORT", "DEV_API_KEY", "MOCK_URL_SECRET", "MockOptions", "mock_settings"]
 
 # The key the mock accepts when none is given: fixed and printed, so a frontend works with
 # zero set-up. It protects nothing; it only lets the frontend exercise its key handling.
 DEV_API_KEY = "mock-dev-key"
+# Beside the reference backend's 8080, so both can run on one machine.
 DEFAULT_PORT = 4010
 # Exported URLs stay valid across restarts of the mock (unless Settings.url_secret is set).
 MOCK_URL_SECRET = b"export-contract mock: exported URL signing key"
@@ -63,3 +68,12 @@ class MockOptions:
                                      or parts.path not in ("", "/")):
                 raise ValueError(f"admin origin {origin!r}: expected scheme://host[:port], "
                                  "e.g. http://localhost:5173")
+
+
+def mock_settings(overrides: Overrides, environ: Mapping[str, str] | None = None) -> Settings:
+    """The mock's `Settings`: its own defaults (port, development key), then the EXPORT_*
+    variables, then the command line, as for the reference backend (`server_settings`)."""
+    if overrides.api_keys and overrides.no_auth:
+        raise ValueError("give --api-key or --no-auth, not both")
+    return server_settings(overrides, defaults=Settings(port=DEFAULT_PORT),
+                           fallback_key=DEV_API_KEY, environ=environ)

@@ -17,16 +17,13 @@ from export_contract.problems import ApiProblem
 from .context import RequestState, current_state
 from .scenarios import (
     SCENARIO_OPERATIONS,
-    SCENARIOS,
     Preferences,
     ScenarioState,
     parse_prefer,
+    scenario_for_status,
 )
 
 __all__ = ["ScenarioMiddleware", "documented_statuses"]
-
-_BY_STATUS = {s.status: s for s in SCENARIOS.values() if s.status is not None}
-
 
 def documented_statuses(spec: Mapping[str, object]) -> dict[str, frozenset[int]]:
     """operationId -> the response statuses the spec documents for it."""
@@ -77,7 +74,7 @@ class ScenarioMiddleware:
             code = preferences.code
             if code is not None and not 200 <= code < 300:
                 self._check_documented(state.operation or "", code)
-                state.scenario = _BY_STATUS.get(code)
+                state.scenario = scenario_for_status(code)
                 state.forced_code = None if state.scenario else code
         else:
             state.scenario = self.scenarios.claim()

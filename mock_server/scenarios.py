@@ -26,6 +26,7 @@ __all__ = [
     "ScenarioState",
     "describe_scenarios",
     "parse_prefer",
+    "scenario_for_status",
     "scenario_named",
 ]
 
@@ -75,8 +76,13 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              "Exported URLs are issued already expired; fetching one answers 410."),
 )}
 
-# Prefer: code=N maps to the scenario of that status, so both ways give the same body.
 _BY_STATUS = {s.status: s for s in SCENARIOS.values() if s.status is not None}
+
+
+def scenario_for_status(status: int) -> Scenario | None:
+    """The scenario answering `status`, if any: `Prefer: code=N` and `Prefer: scenario=NAME`
+    give the same body."""
+    return _BY_STATUS.get(status)
 
 
 def scenario_named(name: str) -> Scenario:
@@ -100,13 +106,6 @@ class Preferences:
     scenario: Scenario | None = None
     code: int | None = None
     delay_ms: int = 0
-
-    @property
-    def empty(self) -> bool:
-        return self.scenario is None and self.code is None and not self.delay_ms
-
-
-NO_PREFERENCES = Preferences()
 
 
 def parse_prefer(values: Iterable[str]) -> Preferences:

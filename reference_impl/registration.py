@@ -1,11 +1,13 @@
-"""The two ways to register an export outside the HTTP handler (used by the CLI).
+"""The two ways to register an export outside the HTTP handler (`export-contract register`).
 
 `register_via_store` writes straight into a data dir; `register_via_api` goes through a
-running backend's multipart route. Both name exports by the shared registration rules.
+running backend's multipart route. Both name exports by the shared registration rules;
+`register_export` picks one of them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +18,29 @@ from export_contract.registration_rules import (
     check_source_url,
     name_and_type,
 )
+from export_contract.settings import Settings
 
 from .storage import EmptyUpload, ExportStore, StorageError, UploadTooLarge
 
-__all__ = ["RegistrationError", "register_via_api", "register_via_store"]
+__all__ = ["RegistrationError", "register_export", "register_via_api", "register_via_store"]
+
+
+def register_export(source_url: str, file: Path, *, filename: str | None = None,
+                    content_type: str | None = None, base_url: str | None = None,
+                    api_key: str | None = None, data_dir: Path | None = None,
+                    environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Register `file` through the backend at `base_url`, or straight into `data_dir`.
+
+    Exactly one of the two must be given (ValueError otherwise). Through the API, the key is
+    `api_key`, else the first of EXPORT_API_KEYS.
+    """
+    if (base_url is None) == (data_dir is None):
+        raise ValueError("give exactly one of --base-url (through the API) or --data-dir")
+    if data_dir is not None:
+        return register_via_store(data_dir, source_url, file, filename, content_type)
+    assert base_url is not None
+    key = api_key or next(iter(Settings().with_env(environ).api_keys), None)
+    return register_via_api(base_url, key, source_url, file, filename, content_type)
 
 
 def register_via_store(data_dir: Path, source_url: str, file: Path, filename: str | None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import secrets
 import struct
 import zlib
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from export_contract.pdf import one_page_pdf
 
 from .storage import ExportStore
 
-__all__ = ["SAMPLES", "Sample", "register_samples"]
+__all__ = ["SAMPLES", "Sample", "demo_api_key", "register_samples"]
 
 
 @dataclass(frozen=True)
@@ -56,3 +57,8 @@ def register_samples(store: ExportStore) -> list[str]:
                        filename=filename_from_url(sample.source_file_url),
                        content_type=sample.content_type, max_bytes=len(sample.content))
     return [sample.source_file_url for sample in SAMPLES]
+
+
+def demo_api_key() -> str:
+    """A fresh key for `serve --demo` without one: printed on start, valid until it stops."""
+    return "demo-" + secrets.token_hex(8)

@@ -208,9 +208,6 @@ class ExportStore:
             raise BlobUnreadable(f"blob {export.sha256} has {size} bytes, {export.size} recorded")
         return path
 
-    def open_blob(self, export: StoredExport) -> BinaryIO:
-        return self.check_blob(export).open("rb")
-
     # -- writing -----------------------------------------------------------------------------
 
     def register(

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from server_processes import ServerProcess
 
 from contract_tests.rules import backend_rules
-from export_contract.processes import ServerProcess
 
 pytestmark = pytest.mark.e2e
 
@@ -34,7 +34,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def _verify(*args: str, cwd: Path | None = None, env_key: bool = False
             ) -> subprocess.CompletedProcess[str]:
     env = {"EXPORT_API_KEY": API_KEY} if env_key else {}
-    return subprocess.run([sys.executable, "-m", "export_contract.cli", "verify", *args],
+    return subprocess.run([sys.executable, "-m", "export_contract_cli", "verify", *args],
                           capture_output=True, text=True, timeout=240, cwd=cwd,
                           env={**os.environ, **env})
 

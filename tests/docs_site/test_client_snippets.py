@@ -24,11 +24,11 @@ import httpx
 import pytest
 from node_runtime import require_node
 from page_links import CodeBlock, code_blocks
+from server_processes import ServerProcess
 
 from contract_tests.catalogue import CHECKS
 from contract_tests.rules import RULES
 from docs_site import SiteSettings, build_site
-from export_contract.processes import ServerProcess
 
 pytestmark = pytest.mark.e2e
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from export_contract.cli import main
 from export_contract.spec import spec_text
+from export_contract_cli import main
 
 
 def test_docs_command_builds_the_site(tmp_path: Path) -> None:

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from hardening_samples import KEY, SAMPLES, SINGLE, RunningServer, register_samples
-
-from export_contract.processes import ServerProcess
+from server_processes import ServerProcess
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import httpx
-
-from export_contract.processes import ServerProcess
+from server_processes import ServerProcess
 
 KEY = "hardening-key-7Qx2vL9pZ"
 SINGLE = "/viewer/exports/download"

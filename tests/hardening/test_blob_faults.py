@@ -18,8 +18,8 @@ import httpx
 import pytest
 from hardening_samples import BATCH, SINGLE
 from real_clients import require
+from server_processes import ServerProcess
 
-from export_contract.processes import ServerProcess
 from export_contract.settings import Settings
 from reference_impl.storage import ExportStore
 

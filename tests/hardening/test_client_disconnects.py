@@ -19,8 +19,8 @@ import httpx
 import psutil
 import pytest
 from hardening_samples import BATCH, SINGLE
+from server_processes import ServerProcess, open_fd_targets, rss_mib, thread_count
 
-from export_contract.processes import ServerProcess, open_fd_targets, rss_mib, thread_count
 from reference_impl.storage import ExportStore
 
 pytestmark = pytest.mark.e2e

@@ -15,8 +15,7 @@ import httpx
 import pytest
 from hardening_samples import SINGLE
 from raw_connections import connect, read_until_closed, request_head, status_of
-
-from export_contract.processes import ServerProcess
+from server_processes import ServerProcess
 
 pytestmark = pytest.mark.e2e
 

@@ -17,8 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 from raw_connections import connect, request_head
-
-from export_contract.processes import ServerProcess
+from server_processes import ServerProcess
 
 pytestmark = pytest.mark.e2e
 

@@ -14,8 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from hardening_samples import SINGLE
-
-from export_contract.processes import ServerProcess, open_fd_count, open_fd_targets
+from server_processes import ServerProcess, open_fd_count, open_fd_targets
 
 pytestmark = pytest.mark.e2e
 

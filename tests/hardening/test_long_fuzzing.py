@@ -14,8 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from export_contract.processes import ServerProcess
+from server_processes import ServerProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 

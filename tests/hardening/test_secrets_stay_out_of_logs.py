@@ -18,8 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from hardening_samples import BATCH, SINGLE
-
-from export_contract.processes import ServerProcess
+from server_processes import ServerProcess
 
 pytestmark = pytest.mark.e2e
 

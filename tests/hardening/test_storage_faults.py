@@ -21,8 +21,8 @@ import httpx
 import pytest
 from hardening_samples import SINGLE
 from mounts import read_only, small_tmpfs
+from server_processes import ServerProcess
 
-from export_contract.processes import ServerProcess
 from export_contract.settings import Settings
 from reference_impl import storage
 from reference_impl.urls import load_or_create_secret
@@ -183,7 +183,7 @@ def test_serve_on_a_read_only_data_dir_exits_with_a_clear_message(
         prepared_data_dir: Path) -> None:
     with read_only(prepared_data_dir):
         result = subprocess.run(
-            [sys.executable, "-m", "export_contract.cli", "serve", "--no-auth", "--port", "0",
+            [sys.executable, "-m", "export_contract_cli", "serve", "--no-auth", "--port", "0",
              "--data-dir", str(prepared_data_dir)],
             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode != 0

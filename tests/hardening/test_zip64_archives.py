@@ -19,8 +19,8 @@ from typing import BinaryIO, cast
 import pytest
 from hardening_samples import BATCH
 from real_clients import ARCHIVE_TOOLS, check_archive_with, curl_to_sparse_file, list_with
+from server_processes import ServerProcess, peak_rss_mib, reset_peak_rss
 
-from export_contract.processes import ServerProcess, peak_rss_mib, reset_peak_rss
 from reference_impl.storage import ExportStore
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]

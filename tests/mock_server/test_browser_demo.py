@@ -21,8 +21,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 from mock_helpers import PDF_URL, TEXT_URL
+from server_processes import ServerProcess
 
-from export_contract.processes import ServerProcess
 from mock_server import DEV_API_KEY
 from mock_server.catalog import generated_name_and_type
 from mock_server.content import generate

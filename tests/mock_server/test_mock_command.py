@@ -6,9 +6,9 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from mock_helpers import BATCH, PDF_URL, SINGLE, TEXT_URL, batch, single
+from server_processes import ServerProcess
 
-from export_contract.cli import main
-from export_contract.processes import ServerProcess
+from export_contract_cli import main
 from mock_server import DEV_API_KEY
 
 
@@ -37,13 +37,6 @@ def test_mock_command_serves_with_the_printed_key_and_drops_truncated_zips() -> 
     assert "POST /api/viewer/exports/download -> 200 application/pdf" in output
     assert "(connection dropped on purpose)" in output
     assert "Traceback" not in output and "Exception in ASGI application" not in output
-
-
-@pytest.mark.e2e
-def test_mock_command_refuses_a_key_together_with_no_auth() -> None:
-    with pytest.raises(RuntimeError, match="not both"), ServerProcess(
-            ["mock", "--no-auth", "--api-key", "k"], startup_timeout=20):
-        pass
 
 
 def test_mock_command_refuses_an_admin_origin_that_is_no_origin() -> None:

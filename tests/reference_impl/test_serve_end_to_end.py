@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from server_processes import ServerProcess
 
-from export_contract.processes import ServerProcess
 from export_contract.signing import UrlSigner
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +45,7 @@ def registered(server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) 
         path = files / f"upload{number}.pdf"
         path.write_bytes(content)
         result = subprocess.run(
-            [sys.executable, "-m", "export_contract.cli", "register", url, str(path),
+            [sys.executable, "-m", "export_contract_cli", "register", url, str(path),
              "--base-url", server.base_url, "--api-key", KEY],
             capture_output=True, text=True, check=True)
         assert result.stdout.startswith("registered: ")
@@ -107,7 +107,7 @@ def test_register_into_a_data_dir_without_a_server(tmp_path: Path) -> None:
     upload = tmp_path / "photo.png"
     upload.write_bytes(b"\x89PNG fake")
     result = subprocess.run(
-        [sys.executable, "-m", "export_contract.cli", "register",
+        [sys.executable, "-m", "export_contract_cli", "register",
          "https://c.example/photos/site", str(upload), "--data-dir", str(tmp_path / "d"),
          "--content-type", "image/png"], capture_output=True, text=True, check=True)
     assert "site.png (image/png, 9 bytes" in result.stdout
@@ -115,7 +115,7 @@ def test_register_into_a_data_dir_without_a_server(tmp_path: Path) -> None:
 
 def test_serve_without_a_key_is_a_usage_error(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "export_contract.cli", "serve", "--data-dir", str(tmp_path)],
+        [sys.executable, "-m", "export_contract_cli", "serve", "--data-dir", str(tmp_path)],
         capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
     assert result.returncode == 2
     assert "no API key configured" in result.stderr

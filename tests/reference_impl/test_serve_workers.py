@@ -9,8 +9,7 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-
-from export_contract.processes import ServerProcess
+from server_processes import ServerProcess
 
 pytestmark = pytest.mark.e2e
 

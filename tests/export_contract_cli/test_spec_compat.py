@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from export_contract.spec import load_spec
-from export_contract.spec_compat import compare_specs
+from export_contract_cli.spec_compat import compare_specs
 
 OURS = load_spec()
 DOWNLOAD = "POST /api/viewer/exports/download (downloadExport)"

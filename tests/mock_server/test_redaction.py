@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from export_contract.redaction import is_secret_name
+from mock_server.redaction import is_secret_name
 
 
 @pytest.mark.parametrize("name", ["x-api-key", "api_key", "apiKey", "key", "token",

@@ -3,7 +3,8 @@
 An API key belongs in the `x-api-key` header, but clients do send it in the query string
 (`?x-api-key=…`, `?api_key=…`), and the demo page of the mock takes `?key=`. The journal shows
 the query it records with the values of credential-like names replaced. (Access logs go
-further: they never write the query or the path as sent; see `access_log`.)
+further: they never write the query or the path as sent; see
+`export_contract.access_log`.)
 """
 
 from __future__ import annotations

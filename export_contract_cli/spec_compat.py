@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from .spec_files import dereference
+from export_contract.spec_files import dereference
 
 __all__ = ["Comparison", "Difference", "compare_specs"]
 

@@ -39,7 +39,7 @@ class ServerProcess:
 
     def __init__(self, args: Sequence[str], *, host: str = "127.0.0.1", startup_timeout: float = 30,
                  env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
-        self.args = [sys.executable, "-m", "export_contract.cli", *args, "--host", host,
+        self.args = [sys.executable, "-m", "export_contract_cli", *args, "--host", host,
                      "--port", "0"]
         self.startup_timeout = startup_timeout
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}

@@ -1,0 +1,59 @@
+"""`export-contract serve`: the reference backend, with its settings from flags and EXPORT_*."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from export_contract.server_settings import no_auth_warning, server_settings
+from export_contract.settings import Settings
+
+from .options import (
+    address_options,
+    auth_options,
+    connection_options,
+    cors_option,
+    exported_url_options,
+    max_items_option,
+    overrides_from,
+)
+
+__all__ = ["serve"]
+
+
+@click.command()
+@address_options(Settings().port)
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where exports are stored (default ./export-data, or $EXPORT_DATA_DIR).")
+@auth_options("one is needed unless --no-auth")
+@click.option("--api-key-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="A file with one accepted key per line.")
+@cors_option
+@max_items_option
+@exported_url_options("https://exports.example.com/api")
+@click.option("--demo", is_flag=True,
+              help="Register sample exports first and print curl commands to try them.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Worker processes serving the same port (e.g. the number of cores).")
+@connection_options
+def serve(demo: bool, workers: int, **flags: Any) -> None:
+    """Run the reference backend and print its base URL."""
+    from reference_impl.samples import demo_api_key
+    from reference_impl.server import serve_reference
+
+    try:
+        settings = server_settings(overrides_from(**flags),
+                                   fallback_key=demo_api_key() if demo else None)
+    except (OSError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    warning = no_auth_warning(settings)
+    if warning:
+        click.echo(warning, err=True)
+    try:
+        serve_reference(settings, demo=demo, workers=workers, echo=click.echo)
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    except KeyboardInterrupt:
+        pass
