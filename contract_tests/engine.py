@@ -24,6 +24,7 @@ from .observers import BATCH_PATH, SINGLE_PATH, ExchangeObserver
 from .options import VerifyOptions
 from .request_probes import run_request_probes
 from .results import Progress
+from .showing import shown_body
 from .url_mode import IssuedUrls, follow_exported_urls, judge_single_url
 from .verdicts import Verdicts
 from .zip64 import run_big_archive
@@ -180,21 +181,23 @@ def _singles(client: ProbeClient, verdicts: Verdicts, known: list[KnownExport],
                 follow_exported_urls(client, [url], [export], verdicts, ex, issued)
         progress.step()
     missing = unknown_url(f"single-{seed}.pdf")
-    plain_http = missing.replace("https://", "http://", 1)
-    for url in (missing, plain_http):
-        for path, body in ((SINGLE_PATH, {"sourceFileUrl": url}),
-                           (BATCH_PATH, {"items": [{"sourceFileUrl": url}]})):
-            for params in (None, {"responseType": "urls"}):
-                ex = client.post_json(path, body, params=params)
-                judge_none_resolved(ex, verdicts,
-                                    batch_urls=path == BATCH_PATH and bool(params))
-    if verdicts.wants("none-resolved-404-everywhere"):
-        # Schemes and hosts are case-insensitive: the reference looks such a URL up (404).
-        shouted = "HTTPS://UNKNOWN.INVALID/" + f"single-{seed}.pdf"
-        ex = client.post_json(SINGLE_PATH, {"sourceFileUrl": shouted})
+    for path, body in ((SINGLE_PATH, {"sourceFileUrl": missing}),
+                       (BATCH_PATH, {"items": [{"sourceFileUrl": missing}]})):
+        for params in (None, {"responseType": "urls"}):
+            ex = client.post_json(path, body, params=params)
+            judge_none_resolved(ex, verdicts, batch_urls=path == BATCH_PATH and bool(params))
+    # Other spellings a backend may not support: plain http, an upper-case scheme and host.
+    # The contract lets it answer 400 or 404 (Q2); the reference looks them up (404).
+    for other in (missing.replace("https://", "http://", 1),
+                  "HTTPS://UNKNOWN.INVALID/" + f"single-{seed}.pdf"):
+        ex = client.post_json(SINGLE_PATH, {"sourceFileUrl": other})
+        verdicts.judge("identifier-unresolvable-string", [] if ex.status in (400, 404) else [
+            ex.evidence(f"the unknown sourceFileUrl {other} answered {ex.status}; allowed: 400 "
+                        "or 404", shown_body(ex.content))])
         verdicts.judge("none-resolved-404-everywhere", [] if ex.status == 404 else [
-            ex.evidence(f"the unknown URL {shouted} answered {ex.status}; the reference "
-                        "answers 404 (schemes and hosts are case-insensitive)")])
+            ex.evidence(f"the unknown URL {other} answered {ex.status}; the reference answers "
+                        "404 (it looks up any http(s) URL; schemes and hosts are "
+                        "case-insensitive)")])
     progress.step()
 
 

@@ -131,7 +131,10 @@ def _add_error_handlers(app: AsyncApp, routes: RouteTable) -> None:
 
     app.add_error_handler(ApiProblem, _api_problem)
     app.add_error_handler(ProblemException, connexion_problem)
-    app.add_error_handler(HTTPException, _http_exception)
+    def http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        return _http_exception(request, exc, routes)
+
+    app.add_error_handler(HTTPException, http_exception)
     app.add_error_handler(Exception, _unexpected)
 
 
@@ -169,15 +172,22 @@ def _connexion_problem(request: ConnexionRequest, exc: Exception, routes: RouteT
     return _render(status, detail, headers)
 
 
-def _http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+def _http_exception(request: ConnexionRequest, exc: Exception, routes: RouteTable
+                    ) -> ConnexionResponse:
     assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
     if exc.status_code == 404:
         detail = f"No route matches {request.url.path}; see the API reference for the routes."
     elif exc.status_code == 405:
-        detail = f"{request.method} is not allowed on {request.url.path}."
+        # Starlette names the methods of the first route on the path only; the spec knows all.
+        allowed = routes.methods_of(request.url.path)
+        headers = {k: v for k, v in headers.items() if k.lower() != "allow"}
+        headers["Allow"] = ", ".join(allowed)
+        detail = (f"{request.method} is not allowed on {request.url.path}; allowed: "
+                  f"{', '.join(allowed)}.")
     else:
         detail = str(exc.detail)
-    return _render(exc.status_code, detail, dict(exc.headers or {}))
+    return _render(exc.status_code, detail, headers)
 
 
 def _unexpected(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:

