@@ -30,6 +30,7 @@ from .access_log import AccessLogMiddleware, RequestLabels
 from .auth import API_KEY_HEADER, ApiKeyCheck
 from .guards import RequestGuardMiddleware
 from .problems import PROBLEM_MEDIA_TYPE, ApiProblem, problem_body
+from .rate_limits import RateLimiter
 from .routes import RouteTable
 from .settings import Settings
 from .spec import load_spec, without_security
@@ -40,7 +41,8 @@ __all__ = ["EXPOSED_HEADERS", "build_app", "handler_name", "implemented_by"]
 logger = logging.getLogger("export_contract")
 
 # Rule X2: without these the browser hides the filename (and manifest) from the frontend.
-EXPOSED_HEADERS = ["Content-Disposition", "Content-Length", "X-Export-Manifest", "Retry-After"]
+EXPOSED_HEADERS = ["Content-Disposition", "Content-Length", "X-Export-Manifest", "Retry-After",
+                   "Location"]
 
 
 def handler_name(operation_id: str) -> str:
@@ -122,6 +124,8 @@ def build_app(
         api_keys=api_keys,
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
+        body_limits={"createExportJob": settings.max_job_body_bytes},
+        rate_limiter=RateLimiter(settings.rate_limits) if settings.rate_limits else None,
     )
     _add_error_handlers(app, route_table)
     return app
