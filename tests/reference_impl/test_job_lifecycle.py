@@ -12,8 +12,11 @@ from typing import Any
 import httpx
 import pytest
 from job_support import JOBS, KEY, ended, items, job_client, job_settings, register, until
+from openapi_schema_validator import OAS30Validator
 
 from export_contract.settings import Settings
+from export_contract.spec import load_spec
+from export_contract.spec_files import dereference
 from reference_impl.job_zip import BuiltZip, JobZipBuilder
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(60)]
@@ -100,6 +103,17 @@ async def test_a_job_where_nothing_resolves_ends_error_not_found(
     assert done["error"]["code"] == "not_found"
     assert MISSING in done["error"]["message"]
     assert (done["downloadUrl"], done["expiresAt"]) == (None, None)
+
+
+async def test_jobs_and_pages_match_the_reference_schemas(client: httpx.AsyncClient) -> None:
+    spec = dereference(load_spec("reference"))
+    schemas = spec["components"]["schemas"]
+    job = (await client.post(JOBS, json=items(A, MISSING) | {"name": "plans"})).json()
+    OAS30Validator(schemas["Job"]).validate(job)
+    OAS30Validator(schemas["Job"]).validate(await ended(client, job["id"]))
+    failed = (await client.post(JOBS, json=items(MISSING))).json()
+    OAS30Validator(schemas["Job"]).validate(await ended(client, failed["id"]))
+    OAS30Validator(schemas["JobList"]).validate((await client.get(JOBS)).json())
 
 
 async def test_an_unknown_job_id_is_404(client: httpx.AsyncClient) -> None:
