@@ -76,4 +76,6 @@ class Jobs:
                 self.outbox.forget_settled(self.clock())
             except StorageError as exc:  # a locked database must not stop the thread
                 logger.warning("export jobs: %s", exc)
+            except Exception:  # nor anything else: the next round may succeed
+                logger.exception("export jobs: housekeeping failed")
             self._stopping.wait(self.settings.job_check_interval_seconds)

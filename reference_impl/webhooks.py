@@ -13,6 +13,7 @@ that changes its answer between this check and the connection is not caught.)
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import threading
 import time
@@ -37,6 +38,8 @@ _CONCURRENCY = 4
 # How often the outbox is looked at when nothing wakes the sender (events queued by other
 # processes, retries coming due).
 _IDLE_POLL_SECONDS = 1.0
+# How long stopping waits for attempts in flight.
+_STOP_GRACE_SECONDS = 2.0
 
 
 class WebhookSender:
@@ -55,6 +58,7 @@ class WebhookSender:
         self._thread: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._in_flight: set[concurrent.futures.Future[None]] = set()
 
     def start(self) -> None:
         with self._lock:
@@ -70,6 +74,8 @@ class WebhookSender:
         self._wake.set()
 
     def stop(self) -> None:
+        """Stop sending; attempts in flight get a moment to finish (an attempt cut short is
+        made again after a restart, once its lease ends)."""
         self._stopping.set()
         self._wake.set()
         with self._lock:
@@ -77,7 +83,8 @@ class WebhookSender:
         if thread is not None:
             thread.join()
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            concurrent.futures.wait(list(self._in_flight), timeout=_STOP_GRACE_SECONDS)
+            pool.shutdown(wait=False, cancel_futures=True)
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -87,6 +94,9 @@ class WebhookSender:
                 wait = self._send_due()
             except StorageError as exc:  # a locked or failing database: try again later
                 logger.warning("webhook outbox: %s", exc)
+                wait = _IDLE_POLL_SECONDS
+            except Exception:  # the thread must outlive any one failure
+                logger.exception("webhook outbox failed")
                 wait = _IDLE_POLL_SECONDS
             self._wake.wait(wait)
             self._wake.clear()
@@ -116,7 +126,9 @@ class WebhookSender:
             self._slots.release()
         assert self._pool is not None
         for delivery in deliveries:
-            self._pool.submit(self._attempt, delivery)
+            future = self._pool.submit(self._attempt, delivery)
+            self._in_flight.add(future)
+            future.add_done_callback(self._in_flight.discard)
         return 0.0
 
     # -- one attempt -------------------------------------------------------------------------
@@ -134,7 +146,8 @@ class WebhookSender:
                                delivery.event_id, delivery.job_id, attempt, result,
                                "" if retry_at is not None else "; giving up")
         except Exception:  # the lease ends and the attempt is made again
-            logger.exception("webhook %s could not be recorded", delivery.event_id)
+            if not self._stopping.is_set():
+                logger.exception("webhook %s could not be recorded", delivery.event_id)
         finally:
             self._slots.release()
             self._wake.set()

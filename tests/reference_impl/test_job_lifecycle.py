@@ -150,6 +150,22 @@ async def test_a_job_over_ten_thousand_items_is_413(client: httpx.AsyncClient) -
     assert "at most 10000 per job" in refused.json()["detail"]
 
 
+async def test_a_job_body_may_be_far_larger_than_a_batch_body(
+        client: httpx.AsyncClient) -> None:
+    long_url = A + "?" + "v" * 150
+    large = items(*[long_url] * 9000)  # about 1.5 MiB, over the batch route's 1 MiB
+    assert (await client.post(JOBS, json=large)).status_code == 202
+    oversized = await client.post(JOBS, content=b'{"items": [' + b" " * (9 * 1024 * 1024) + b"]}",
+                                  headers={"content-type": "application/json"})
+    assert oversized.status_code == 413
+
+
+async def test_a_null_name_or_callback_means_none(client: httpx.AsyncClient) -> None:
+    response = await client.post(JOBS, json=items(A) | {"name": None, "callbackUrl": None})
+    assert response.status_code == 202, response.text
+    assert response.json()["name"] == "exports"
+
+
 @pytest.mark.parametrize(("name", "expected"), [
     (None, "exports"), ("  ", "exports"), ("../../etc/passwd", "_.._etc_passwd"),
     ("a\r\nb", "a__b"), ("CON", "_CON"), ("ré sumé", "ré sumé"), ("x" * 300, "x" * 255),

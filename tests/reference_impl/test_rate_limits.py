@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from job_support import running
 
 from export_contract.rate_limits import parse_rate_limits
 from export_contract.settings import Settings
@@ -19,12 +22,15 @@ BATCH = "/viewer/exports/download-batch"
 JOBS = "/viewer/exports/jobs"
 
 
-def _client(settings: Settings, limits: str | None) -> httpx.AsyncClient:
+@contextlib.asynccontextmanager
+async def _client(settings: Settings, limits: str | None) -> AsyncIterator[httpx.AsyncClient]:
     settings = dataclasses.replace(
         settings, api_keys=KEYS,
         rate_limits=parse_rate_limits([limits]) if limits else ())
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(settings)),
-                             base_url="http://testserver/api")
+    app = create_app(settings)
+    async with running(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                               base_url="http://testserver/api") as client:
+        yield client
 
 
 async def _register(client: httpx.AsyncClient) -> None:
