@@ -51,6 +51,8 @@ class JobRunner:
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        # Jobs submitted here and not yet finished, and those of them cancelled meanwhile.
+        self._queued: set[str] = set()
         self._cancelled: set[str] = set()
 
     @property
@@ -67,12 +69,14 @@ class JobRunner:
         self.start()
         with self._lock:
             if self._executor is not None and not self._stopping.is_set():
+                self._queued.add(job_id)
                 self._executor.submit(self._run, job_id)
 
     def cancelled(self, job_id: str) -> None:
         """The job was cancelled: stop building it now rather than at its next progress."""
         with self._lock:
-            self._cancelled.add(job_id)
+            if job_id in self._queued:
+                self._cancelled.add(job_id)
 
     def check(self) -> None:
         """Make expired jobs gone, and take over the jobs of processes that have ended."""
@@ -103,6 +107,7 @@ class JobRunner:
                                                  "create the job again.")
         finally:
             with self._lock:
+                self._queued.discard(job_id)
                 self._cancelled.discard(job_id)
 
     def _build(self, job_id: str) -> None:
