@@ -33,6 +33,8 @@ from .renderer_assets import Renderer, copy_renderer
 from .settings import SiteSettings
 from .snippets import Snippet, snippets_for
 
+JOBS_TAG = "jobs"
+
 __all__ = ["BuiltSite", "build_site"]
 
 _STATIC_FILES = ("site.css", "reference.js")
@@ -71,9 +73,11 @@ def build_site(out_dir: Path, *, rules: Iterable[RuleEntry] | Mapping[str, RuleE
 
     operations = operations_from_spec(spec)
     variants = [variant for op in operations for variant in op.variants]
+    # A job is created, polled and downloaded: one request's snippet would not show how, so
+    # the job routes get no generated snippets.
     snippets: dict[str, tuple[Snippet, ...]] = {
-        variant.key: snippets_for(variant, settings)
-        for variant in variants}
+        variant.key: () if JOBS_TAG in op.tags else snippets_for(variant, settings)
+        for op in operations for variant in op.variants}
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     page = ApiPage(spec=spec, spec_sha256=digest, operations=operations, snippets=snippets,
                    rules=conformance_rows(rules, checks),

@@ -213,13 +213,15 @@ def _variants(operation: Operation, parameters: list[dict[str, Any]],
                     request_media_type=media_type,
                     request_examples=_examples(content[media_type]) if media_type else (),
                     success=success_media, success_headers=success.headers if success else ())
+    binary = tuple(m for m in success_media if m.binary)
+    structured = tuple(m for m in success_media if not m.binary)
+    # A mode selector chooses between a file and JSON; an enum filter of a listing is none.
     selector = next((p for p in parameters
                      if p.get("in") == "query" and not p.get("required")
-                     and (p.get("schema") or {}).get("enum")), None)
+                     and (p.get("schema") or {}).get("enum")), None) if binary and structured \
+        else None
     if selector is None:
         return [plain]
-    binary = tuple(m for m in success_media if m.binary) or success_media
-    structured = tuple(m for m in success_media if not m.binary) or success_media
     variants = [dataclasses.replace(plain, mode="default", success=binary)]
     variants.extend(
         dataclasses.replace(plain, mode=str(value), query={str(selector["name"]): str(value)},

@@ -30,22 +30,40 @@ from .access_log import AccessLogMiddleware, RequestLabels
 from .auth import API_KEY_HEADER, ApiKeyCheck
 from .guards import RequestGuardMiddleware
 from .problems import PROBLEM_MEDIA_TYPE, ApiProblem, problem_body
+from .rate_limits import RateLimiter
 from .routes import RouteTable
 from .settings import Settings
 from .spec import load_spec, without_security
 from .validation_messages import explain_bad_request
 
-__all__ = ["EXPOSED_HEADERS", "build_app", "handler_name"]
+__all__ = ["EXPOSED_HEADERS", "build_app", "handler_name", "implemented_by"]
 
 logger = logging.getLogger("export_contract")
 
 # Rule X2: without these the browser hides the filename (and manifest) from the frontend.
-EXPOSED_HEADERS = ["Content-Disposition", "Content-Length", "X-Export-Manifest", "Retry-After"]
+EXPOSED_HEADERS = ["Content-Disposition", "Content-Length", "X-Export-Manifest", "Retry-After",
+                   "Location"]
 
 
 def handler_name(operation_id: str) -> str:
     """`downloadBatch` -> `download_batch`: the handler method answering an operation."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
+
+
+def implemented_by(spec: dict[str, Any], handlers: object) -> dict[str, Any]:
+    """`spec` without the operations `handlers` has no method for.
+
+    An optional capability (export jobs) that a server does not offer is then absent, as the
+    contract expects (`404` for its routes), rather than a resolver error at start-up.
+    """
+    paths: dict[str, Any] = {}
+    for path, path_item in spec.get("paths", {}).items():
+        kept = {key: value for key, value in path_item.items()
+                if not (isinstance(value, dict) and "operationId" in value)
+                or hasattr(handlers, handler_name(value["operationId"]))}
+        if any(isinstance(value, dict) and "operationId" in value for value in kept.values()):
+            paths[path] = kept
+    return {**spec, "paths": paths}
 
 
 class _StreamingMultipart:
@@ -80,7 +98,7 @@ def build_app(
     app = AsyncApp(import_name, lifespan=lifespan,
                    swagger_ui_options=SwaggerUIOptions(swagger_ui=False))
     app.add_api(
-        without_security(spec),
+        implemented_by(without_security(spec), handlers),
         resolver=Resolver(lambda operation_id: getattr(handlers, handler_name(operation_id))),
         strict_validation=True,
         pythonic_params=True,
@@ -106,6 +124,8 @@ def build_app(
         api_keys=api_keys,
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
+        body_limits={"createExportJob": settings.max_job_body_bytes},
+        rate_limiter=RateLimiter(settings.rate_limits) if settings.rate_limits else None,
     )
     _add_error_handlers(app, route_table)
     return app

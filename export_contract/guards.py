@@ -1,6 +1,7 @@
 """Request guards that run before connexion parses anything.
 
-Auth comes first (rule A2: the key is checked before the body is looked at), then the body:
+Auth comes first (rule A2: the key is checked before the body is looked at), then the rate
+limit of the key's route group (rule R1, before any work is done for the request), then the body:
 JSON routes get a media-type check (415), a size limit (413, rule Q5), a nesting limit and a
 strict UTF-8 + JSON parse so malformed bytes get a clear 400 instead of reaching the validator
 (which answered 500 for non-UTF-8 JSON, and for JSON nested ~950 levels deep: connexion parses
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from itertools import accumulate
 from typing import Any
 
@@ -19,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .auth import API_KEY_HEADER, ApiKeyCheck
 from .problems import ApiProblem
+from .rate_limits import RateLimiter, client_identity
 from .routes import Route, RouteTable
 
 __all__ = ["MAX_JSON_DEPTH", "RequestGuardMiddleware", "json_nesting_depth", "refuse_deep_json",
@@ -38,12 +41,17 @@ class RequestGuardMiddleware:
         api_keys: ApiKeyCheck | None,
         max_body_bytes: int,
         max_upload_bytes: int,
+        body_limits: Mapping[str, int] | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.app = app
         self.routes = routes
         self.api_keys = api_keys
         self.max_body_bytes = max_body_bytes
         self.max_upload_bytes = max_upload_bytes
+        # Operations whose JSON bodies have a limit of their own (a job's long item list).
+        self.body_limits = dict(body_limits or {})
+        self.rate_limiter = rate_limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] == "OPTIONS":
@@ -57,23 +65,29 @@ class RequestGuardMiddleware:
         if route is None:
             await self.app(scope, receive, send)
             return
+        if self.rate_limiter:
+            client = scope.get("client")
+            self.rate_limiter.check(route.operation_id, client_identity(
+                headers.get(API_KEY_HEADER), client[0] if client else None))
         if route.json_body:
-            receive, body_length = await self._checked_json(headers, receive)
+            limit = self.body_limits.get(route.operation_id, self.max_body_bytes)
+            receive, body_length = await self._checked_json(headers, receive, limit)
             # A chunked body had no Content-Length; connexion treats that as "no body".
             scope = _with_content_length(scope, body_length)
         elif route.multipart_body:
             receive = self._checked_upload(route, headers, receive)
         await self.app(scope, receive, send)
 
-    async def _checked_json(self, headers: Headers, receive: Receive) -> tuple[Receive, int]:
+    async def _checked_json(self, headers: Headers, receive: Receive, limit: int
+                            ) -> tuple[Receive, int]:
         media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if media_type != "application/json":
             sent = f"Content-Type {media_type!r}" if media_type else "no Content-Type"
             raise ApiProblem(
                 415, f"Send the body as JSON with Content-Type application/json ({sent} was sent)."
             )
-        _refuse_declared_length(headers, self.max_body_bytes)
-        body = await _read_body(receive, self.max_body_bytes)
+        _refuse_declared_length(headers, limit)
+        body = await _read_body(receive, limit)
         refuse_deep_json(body)
         parsed = _parse_json(body)
         if not isinstance(parsed, dict):

@@ -8,11 +8,14 @@ is decided in one place rather than in each command.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .settings import NO_ORIGINS, Settings, read_key_file
+from .durations import parse_duration
+from .rate_limits import parse_rate_limits
+from .settings import NO_ORIGINS, Settings, parse_webhook_secret, read_key_file
 
 __all__ = ["NO_AUTH_WARNING", "NoApiKey", "Overrides", "no_auth_warning", "server_settings"]
 
@@ -47,12 +50,17 @@ class Overrides:
     request_body_timeout_seconds: float | None = None
     keep_alive_timeout_seconds: float | None = None
     max_connections: int | None = None
+    job_workers: int | None = None
+    job_ttl: str | None = None
+    webhook_secret: str | None = None
+    allow_private_callbacks: bool = False
+    rate_limits: tuple[str, ...] = ()
 
 
 # Overrides fields copied as they are onto the Settings field of the same name.
 _PLAIN = ("host", "port", "data_dir", "max_items", "url_ttl_seconds", "public_base_url",
           "request_head_timeout_seconds", "request_body_timeout_seconds",
-          "keep_alive_timeout_seconds", "max_connections")
+          "keep_alive_timeout_seconds", "max_connections", "job_workers")
 
 
 def server_settings(overrides: Overrides, *, defaults: Settings | None = None,
@@ -75,8 +83,31 @@ def server_settings(overrides: Overrides, *, defaults: Settings | None = None,
         changes["auth_enabled"] = False
     if overrides.cors_origins:
         changes["cors_origins"] = tuple(o for o in overrides.cors_origins if o != NO_ORIGINS)
+    changes.update(_job_changes(overrides))
     settings = dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
     return _with_key_policy(settings, fallback_key)
+
+
+def _job_changes(overrides: Overrides) -> dict[str, object]:
+    """The export-jobs flags, parsed (ValueError says which flag and what to write)."""
+    changes: dict[str, object] = {}
+    if overrides.job_ttl is not None:
+        changes["job_ttl_seconds"] = _flag("--job-ttl", parse_duration, overrides.job_ttl)
+    if overrides.webhook_secret is not None:
+        changes["webhook_secret"] = _flag("--webhook-secret", parse_webhook_secret,
+                                          overrides.webhook_secret)
+    if overrides.allow_private_callbacks:
+        changes["allow_private_callbacks"] = True
+    if overrides.rate_limits:
+        changes["rate_limits"] = _flag("--rate-limit", parse_rate_limits, overrides.rate_limits)
+    return changes
+
+
+def _flag(name: str, parse: Callable[[Any], object], value: object) -> object:
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
 
 
 def _with_key_policy(settings: Settings, fallback_key: str | None) -> Settings:

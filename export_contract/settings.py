@@ -5,13 +5,18 @@ A server command puts its flags on top of those (`server_settings`).
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import cast
 
-__all__ = ["NO_ORIGINS", "MiB", "Settings", "env_name", "parse_key_list", "read_key_file"]
+from .durations import parse_duration
+from .rate_limits import RateLimit, format_rate_limits, parse_rate_limits
+
+__all__ = ["NO_ORIGINS", "MiB", "Settings", "env_name", "parse_key_list", "parse_retry_delays",
+           "parse_webhook_secret", "read_key_file"]
 
 MiB = 1024 * 1024
 
@@ -55,6 +60,26 @@ class Settings:
     max_connections: int | None = None
     # How often the reference backend sweeps temp files and unreferenced blobs left by crashes.
     sweep_interval_seconds: float = 600.0
+    # Export jobs: how many each process builds at once, ...
+    job_workers: int = 2
+    # ... how long a complete job's download stays (then the job is `gone`), ...
+    job_ttl_seconds: float = 86400.0
+    # ... how many items one job may hold (413 beyond) and how large its request body may be
+    # (a job's items list is far longer than a batch's: it gets a limit of its own).
+    max_job_items: int = 10_000
+    max_job_body_bytes: int = 8 * MiB
+    # How often a process takes over jobs whose process ended and marks expired jobs gone.
+    job_check_interval_seconds: float = 5.0
+    # Webhooks: None: the backend keeps a random secret in its data dir (like `url_secret`).
+    webhook_secret: bytes | None = None
+    # Callback targets on loopback, private and link-local addresses are refused unless this
+    # is on (local development, tests).
+    allow_private_callbacks: bool = False
+    webhook_timeout_seconds: float = 10.0
+    # The waits before each retry of an undelivered webhook: 7 attempts over about 9 minutes.
+    webhook_retry_delays_seconds: tuple[float, ...] = (5.0, 15.0, 30.0, 60.0, 120.0, 300.0)
+    # Per API key and route group (`download`, `batch`, `jobs`); none by default.
+    rate_limits: tuple[RateLimit, ...] = ()
 
     def with_env(self, environ: Mapping[str, str] | None = None) -> Settings:
         """These settings overridden by the EXPORT_* environment variables that are set.
@@ -99,8 +124,12 @@ class Settings:
                 text = ",".join(value)
             elif field.name == "cors_origins":
                 text = ",".join(value) if value else NO_ORIGINS
-            elif field.name == "auth_enabled":
+            elif isinstance(value, bool):
                 text = "1" if value else "0"
+            elif field.name == "rate_limits":
+                text = format_rate_limits(value)
+            elif field.name == "webhook_retry_delays_seconds":
+                text = ",".join(repr(delay) for delay in value)
             elif isinstance(value, bytes):
                 text = value.decode("utf-8", errors="surrogateescape")
             else:
@@ -151,6 +180,26 @@ def _secret(text: str) -> bytes:
     return text.encode("utf-8", errors="surrogateescape")
 
 
+def parse_webhook_secret(text: str) -> bytes:
+    """A webhook signing secret as given (`--webhook-secret`, `EXPORT_WEBHOOK_SECRET`)."""
+    secret = _secret(text)
+    if len(secret) < 16:
+        raise ValueError("the webhook secret must be at least 16 bytes long; generate one with "
+                         "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`")
+    return secret
+
+
+def parse_retry_delays(text: str) -> tuple[float, ...]:
+    """`5,15,30s,1min`: the waits before each webhook retry, each at least the one before."""
+    delays = tuple(parse_duration(part) for part in text.split(",") if part.strip())
+    if not delays:
+        raise ValueError("expected at least one delay, e.g. 5,15,30,60,120,300")
+    if any(later < earlier for earlier, later in itertools.pairwise(delays)):
+        raise ValueError("the delays must grow (each at least the one before), e.g. "
+                         "5,15,30,60,120,300")
+    return delays
+
+
 _ENV_PARSERS: dict[str, Callable[[str], object]] = {
     "host": str,
     "port": int,
@@ -171,6 +220,16 @@ _ENV_PARSERS: dict[str, Callable[[str], object]] = {
     "keep_alive_timeout_seconds": _positive_float,
     "max_connections": _positive_int,
     "sweep_interval_seconds": _positive_float,
+    "job_workers": _positive_int,
+    "job_ttl_seconds": lambda text: parse_duration(text),
+    "max_job_items": _positive_int,
+    "max_job_body_bytes": _positive_int,
+    "job_check_interval_seconds": _positive_float,
+    "webhook_secret": parse_webhook_secret,
+    "allow_private_callbacks": _boolean,
+    "webhook_timeout_seconds": _positive_float,
+    "webhook_retry_delays_seconds": parse_retry_delays,
+    "rate_limits": lambda text: parse_rate_limits([text]),
 }
 
 

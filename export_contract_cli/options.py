@@ -98,7 +98,10 @@ def overrides_from(*, host: str | None = None, port: int | None = None,
                    url_ttl: int | None = None, public_url: str | None = None,
                    head_timeout: float | None = None, body_timeout: float | None = None,
                    keep_alive_timeout: float | None = None,
-                   max_connections: int | None = None) -> Overrides:
+                   max_connections: int | None = None, job_workers: int | None = None,
+                   job_ttl: str | None = None, webhook_secret: str | None = None,
+                   allow_private_callbacks: bool = False,
+                   rate_limits: tuple[str, ...] = ()) -> Overrides:
     """The flags of the options above, by their parameter names, as `Overrides`."""
     return Overrides(host=host, port=port, data_dir=data_dir, api_keys=api_keys,
                      api_key_file=api_key_file, no_auth=no_auth, cors_origins=cors_origins,
@@ -106,4 +109,7 @@ def overrides_from(*, host: str | None = None, port: int | None = None,
                      request_head_timeout_seconds=head_timeout,
                      request_body_timeout_seconds=body_timeout,
                      keep_alive_timeout_seconds=keep_alive_timeout,
-                     max_connections=max_connections)
+                     max_connections=max_connections, job_workers=job_workers,
+                     job_ttl=job_ttl, webhook_secret=webhook_secret,
+                     allow_private_callbacks=allow_private_callbacks,
+                     rate_limits=rate_limits)

@@ -38,6 +38,19 @@ __all__ = ["serve"]
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Worker processes serving the same port (e.g. the number of cores).")
 @connection_options
+@click.option("--job-workers", type=click.IntRange(min=1),
+              help="Export jobs built at once per process (default 2; $EXPORT_JOB_WORKERS).")
+@click.option("--job-ttl", metavar="DURATION",
+              help="How long a complete job's zip stays downloadable, e.g. 24h, 90min "
+                   "(default 24h; $EXPORT_JOB_TTL_SECONDS).")
+@click.option("--webhook-secret", metavar="SECRET",
+              help="Signs job webhooks (default: generated and kept in the data dir; "
+                   "$EXPORT_WEBHOOK_SECRET).")
+@click.option("--allow-private-callbacks", is_flag=True,
+              help="Let job callbacks target loopback and private addresses (development).")
+@click.option("--rate-limit", "rate_limits", multiple=True, metavar="GROUP=N/PERIOD",
+              help="Per-key limit for a route group (download, batch, jobs), e.g. "
+                   "batch=3/min; repeatable. Off by default ($EXPORT_RATE_LIMITS).")
 def serve(demo: bool, workers: int, **flags: Any) -> None:
     """Run the reference backend and print its base URL."""
     from reference_impl.samples import demo_api_key

@@ -7,9 +7,11 @@ worker process calls when the backend runs with several workers.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import anyio
 from anyio import to_thread
@@ -21,12 +23,27 @@ from export_contract.settings import Settings
 from export_contract.signing import UrlSigner
 
 from .handlers import ReferenceHandlers
+from .job_handlers import JobHandlers
+from .jobs import Jobs
 from .storage import ExportStore, StorageError
-from .urls import ExportedUrls, load_or_create_secret
+from .urls import ExportedUrls, load_or_create_secret, load_or_create_webhook_secret
 
 __all__ = ["create_app", "create_app_from_env"]
 
 logger = logging.getLogger("reference_impl")
+
+
+class _Operations:
+    """Several handler objects as one: each operation is looked up in each, in order."""
+
+    def __init__(self, *parts: object) -> None:
+        self._parts = parts
+
+    def __getattr__(self, name: str) -> Any:
+        for part in self._parts:
+            if hasattr(part, name):
+                return getattr(part, name)
+        raise AttributeError(name)
 
 
 def create_app(settings: Settings | None = None) -> AsyncApp:
@@ -34,10 +51,13 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     store = ExportStore(settings.data_dir,
                         busy_timeout_seconds=settings.db_busy_timeout_seconds)
     secret = settings.url_secret or load_or_create_secret(settings.data_dir)
-    urls = ExportedUrls(UrlSigner(secret), settings.url_ttl_seconds)
-    handlers = ReferenceHandlers(store, urls, settings)
+    signer = UrlSigner(secret)
+    urls = ExportedUrls(signer, settings.url_ttl_seconds)
+    jobs = Jobs(store, settings, url_signer=signer,
+                webhook_secret=_webhook_secret(settings))
+    handlers = _Operations(ReferenceHandlers(store, urls, settings), JobHandlers(jobs, settings))
     return build_app(handlers, settings, import_name=__name__,
-                     lifespan=_serving(store, settings.sweep_interval_seconds))
+                     lifespan=_serving(store, jobs, settings.sweep_interval_seconds))
 
 
 def create_app_from_env() -> AsyncApp:
@@ -45,8 +65,17 @@ def create_app_from_env() -> AsyncApp:
     return create_app(Settings.from_env())
 
 
-def _serving(store: ExportStore, sweep_interval: float) -> Lifespan:
-    """While a server runs the app: periodic sweeps, temp files in the data dir, then close."""
+def _webhook_secret(settings: Settings) -> Callable[[], bytes]:
+    """The webhook secret, read (or made) on first use: a read-only data dir still serves."""
+    if settings.webhook_secret is not None:
+        given = settings.webhook_secret
+        return lambda: given
+    return functools.cache(lambda: load_or_create_webhook_secret(settings.data_dir))
+
+
+def _serving(store: ExportStore, jobs: Jobs, sweep_interval: float) -> Lifespan:
+    """While a server runs the app: export jobs, periodic sweeps, temp files in the data dir,
+    then close."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: object) -> AsyncIterator[None]:
@@ -58,12 +87,14 @@ def _serving(store: ExportStore, sweep_interval: float) -> Lifespan:
             tempfile.tempdir = str(store.tmp_dir)
         except OSError as exc:  # a read-only data dir: uploads fail with a clear 500 anyway
             logger.warning("uploads spool to the system's temp dir: %s", exc)
+        jobs.start()
         try:
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(_sweep_periodically, store, sweep_interval)
                 yield
                 tasks.cancel_scope.cancel()
         finally:
+            await to_thread.run_sync(jobs.stop)
             tempfile.tempdir = previous
             store.close()
 

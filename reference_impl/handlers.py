@@ -37,7 +37,7 @@ from .streaming import prefetched, read_verified
 from .urls import ExportedUrls
 from .zipping import ZipEntry, build_zip
 
-__all__ = ["ReferenceHandlers"]
+__all__ = ["ReferenceHandlers", "json_response", "request_base_url", "stored_call"]
 
 logger = logging.getLogger("reference_impl")
 
@@ -60,23 +60,23 @@ class ReferenceHandlers:
     async def download_export(self, body: dict[str, Any], response_type: str | None = None
                               ) -> Response:
         url = body["sourceFileUrl"]
-        export = await _stored(self.store.get, url)
+        export = await stored_call(self.store.get, url)
         if export is None:
             raise ApiProblem(404, f"No export is registered for sourceFileUrl {url}; "
                                   "register it first.", title="Export not found")
         if response_type == "urls":
-            return _json({"success": True, "exportedUrl": self._exported_url(export)})
+            return json_response({"success": True, "exportedUrl": self._exported_url(export)})
         return await self._file_response(export)
 
     async def download_batch(self, body: dict[str, Any], response_type: str | None = None
                              ) -> Response:
         urls = batch_source_urls(body, self.settings.max_items)
-        found = await _stored(self.store.get_many, urls)
+        found = await stored_call(self.store.get_many, urls)
         if not found:
             raise nothing_resolved(urls)
         exports = [found.get(url) for url in urls]
         if response_type == "urls":
-            return _json(url_mode_batch(
+            return json_response(url_mode_batch(
                 urls, [self._exported_url(e) if e else None for e in exports]))
         return await self._zip_response(urls, exports)
 
@@ -91,7 +91,7 @@ class ReferenceHandlers:
             raise ApiProblem(403, "This exported URL's signature does not match; use the URL "
                                   "exactly as the backend issued it.",
                              title="Invalid exported URL", slug="invalid-url") from exc
-        export = await _stored(self.store.get, str(claims.get("u", "")))
+        export = await stored_call(self.store.get, str(claims.get("u", "")))
         if export is None or export.sha256[:32] != claims.get("h"):
             raise ApiProblem(404, "The export behind this URL was removed or replaced; "
                                   "request a new URL.", title="Export not found")
@@ -114,19 +114,19 @@ class ReferenceHandlers:
             form = read_registration_form(body, file)
         except RegistrationError as exc:
             raise ApiProblem(400, str(exc)) from exc
-        export, created = await _stored(self._store_upload, form.source_file_url, form.file,
+        export, created = await stored_call(self._store_upload, form.source_file_url, form.file,
                                         form.filename, form.content_type)
-        return _json({"success": True, **export.as_json()}, status=201 if created else 200)
+        return json_response({"success": True, **export.as_json()}, status=201 if created else 200)
 
     async def list_exports(self) -> Response:
-        exports = await _stored(self.store.list)
-        return _json({"success": True, "exports": [e.as_json() for e in exports]})
+        exports = await stored_call(self.store.list)
+        return json_response({"success": True, "exports": [e.as_json() for e in exports]})
 
     async def delete_export(self, source_file_url: str) -> Response:
-        if not await _stored(self.store.delete, source_file_url):
+        if not await stored_call(self.store.delete, source_file_url):
             raise ApiProblem(404, f"No export is registered for sourceFileUrl "
                                   f"{source_file_url}; nothing was deleted.")
-        return _json({"success": True, "sourceFileUrl": source_file_url})
+        return json_response({"success": True, "sourceFileUrl": source_file_url})
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -147,11 +147,8 @@ class ReferenceHandlers:
                                   "registered. Free some space and retry.") from exc
 
     def _exported_url(self, export: StoredExport) -> str:
-        base = self.settings.public_base_url
-        if base is None:
-            request_url = current_request.url
-            base = f"{request_url.scheme}://{request_url.netloc}{_api_root()}"
-        return f"{base.rstrip('/')}{FILES_ROUTE}{self.urls.token_for(export)}"
+        base = request_base_url(self.settings)
+        return f"{base}{FILES_ROUTE}{self.urls.token_for(export)}"
 
     async def _file_response(self, export: StoredExport) -> Response:
         path = await to_thread.run_sync(self._checked_blob, export)
@@ -232,7 +229,7 @@ class _Manifest:
         return base64.b64encode(b"[" + b",".join(self._items) + b"]").decode("ascii")
 
 
-async def _stored(call: Callable[..., T], *args: Any) -> T:
+async def stored_call(call: Callable[..., T], *args: Any) -> T:
     """Run a storage call on a worker thread; a storage failure becomes a clear problem.
 
     The detail says what failed and what happened to the request, never a path or a trace.
@@ -257,13 +254,21 @@ def _storage_problem(exc: StorageError) -> ApiProblem:
     return ApiProblem(500, f"{what}. The operator must check the data directory.")
 
 
-def _json(payload: dict[str, Any], status: int = 200) -> Response:
+def json_response(payload: dict[str, Any], status: int = 200,
+                  headers: dict[str, str] | None = None) -> Response:
     return Response(json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-                    status_code=status, media_type="application/json")
+                    status_code=status, media_type="application/json", headers=headers)
+
+
+def request_base_url(settings: Settings) -> str:
+    """Where URLs the backend issues point: the public base URL, else the request's own."""
+    base = settings.public_base_url
+    if base is None:
+        request_url = current_request.url
+        base = f"{request_url.scheme}://{request_url.netloc}{_api_root()}"
+    return base.rstrip("/")
 
 
 def _api_root() -> str:
     scope = current_request.scope
     return str(scope.get("root_path", "")) + "/api"
-
-

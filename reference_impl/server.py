@@ -14,7 +14,7 @@ from export_contract.settings import Settings, env_name
 from .app import create_app
 from .samples import register_samples
 from .storage import ExportStore
-from .urls import load_or_create_secret
+from .urls import WEBHOOK_SECRET_FILE, load_or_create_secret, load_or_create_webhook_secret
 
 __all__ = ["WORKER_FACTORY", "serve_reference"]
 
@@ -39,6 +39,9 @@ def serve_reference(settings: Settings, *, demo: bool = False, workers: int = 1,
         echo(f"data dir: {settings.data_dir.resolve()}")
         if workers > 1:
             echo(f"workers: {workers}")
+        if settings.webhook_secret is None:
+            # The path, never the secret: the banner ends up in logs.
+            echo(f"webhook secret: in {(settings.data_dir / WEBHOOK_SECRET_FILE).resolve()}")
         if settings.auth_enabled and demo:
             echo(f"x-api-key: {settings.api_keys[0]}")
         if demo:
@@ -51,6 +54,8 @@ def serve_reference(settings: Settings, *, demo: bool = False, workers: int = 1,
     if settings.url_secret is None:
         # Created once here, so every worker signs with the same secret.
         load_or_create_secret(settings.data_dir)
+    if settings.webhook_secret is None:
+        load_or_create_webhook_secret(settings.data_dir)
     _export_settings(settings)
     run_workers(WORKER_FACTORY, sock, workers, limits=limits, on_ready=announce)
 

@@ -19,17 +19,18 @@ import os
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import xxhash
 
 from export_contract.outcomes import export_record
 
+from .migrations import SchemaTooNew, migrate
 from .pooling import ConnectionPool, PoolExhausted
-from .temp_dirs import ProcessTempDir, remove_abandoned_temp_dirs
+from .temp_dirs import ProcessTempDir, process_is_live, remove_abandoned_temp_dirs
 
 __all__ = [
     "BlobUnreadable",
@@ -53,18 +54,13 @@ _DEFAULT_BUSY_TIMEOUT = 30.0
 _POOL_SIZE = 4
 _BLOB_NAME_LENGTH = 64
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS exports (
-    source_file_url TEXT PRIMARY KEY,
-    filename TEXT NOT NULL,
-    content_type TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    sha256 TEXT NOT NULL,
-    xxh3 TEXT NOT NULL,
-    registered_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS exports_by_blob ON exports (sha256);
-"""
+# A blob is in use while an export or a job's zip refers to it.
+_BLOB_IN_USE = ("SELECT 1 FROM exports WHERE sha256 = :sha256 UNION ALL "
+                "SELECT 1 FROM jobs WHERE zip_sha256 = :sha256 LIMIT 1")
+_BLOBS_IN_USE = ("SELECT sha256 FROM exports UNION "
+                 "SELECT zip_sha256 FROM jobs WHERE zip_sha256 IS NOT NULL")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -132,8 +128,10 @@ class ExportStore:
                 for directory in (self.data_dir, self.blob_dir, self.tmp_root):
                     directory.mkdir(parents=True, exist_ok=True)
                 with self._connection() as db:
-                    # executescript() manages its own transaction.
-                    db.executescript(_SCHEMA)
+                    migrate(db)
+        except SchemaTooNew as exc:
+            self.close()
+            raise StorageError(str(exc)) from exc
         except StorageError as exc:
             self.close()
             if os.access(self.data_dir, os.W_OK):
@@ -244,12 +242,35 @@ class ExportStore:
                 if row is None:
                     return False
                 db.execute("DELETE FROM exports WHERE source_file_url = ?", (source_file_url,))
-            self._drop_blob_if_unused(row[0])
+            self.drop_blob_if_unused(row[0])
         return True
 
     def _commit(self, export: StoredExport, temp: Path) -> bool:
-        # Under the write lock, so a concurrent delete cannot unlink the blob in between.
-        blob = self.blob_path(export.sha256)
+        def record(db: sqlite3.Connection) -> tuple[str] | None:
+            previous: tuple[str] | None = db.execute(
+                "SELECT sha256 FROM exports WHERE source_file_url = ?",
+                (export.source_file_url,),
+            ).fetchone()
+            db.execute(
+                "INSERT OR REPLACE INTO exports VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (export.source_file_url, export.filename, export.content_type,
+                 export.size, export.sha256, export.xxh3, time.time()),
+            )
+            return previous
+
+        previous = self.place_blob(temp, export.sha256, record)
+        if previous and previous[0] != export.sha256:
+            self.drop_blob_if_unused(previous[0])
+        return previous is None
+
+    def place_blob(self, temp: Path, sha256: str, record: Callable[[sqlite3.Connection], T]
+                   ) -> T:
+        """Move `temp` into the blob store as `sha256` and run `record` in the same write
+        transaction: if either fails, neither happened (a blob placed here is removed again).
+
+        Under the write lock, so a concurrent delete cannot unlink the blob in between.
+        """
+        blob = self.blob_path(sha256)
         placed_new_blob = False
         try:
             with self._transaction() as db:
@@ -258,26 +279,15 @@ class ExportStore:
                 os.replace(temp, blob)
                 placed_new_blob = blob_is_new
                 _fsync_dir(blob.parent)
-                previous = db.execute(
-                    "SELECT sha256 FROM exports WHERE source_file_url = ?",
-                    (export.source_file_url,),
-                ).fetchone()
-                db.execute(
-                    "INSERT OR REPLACE INTO exports VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (export.source_file_url, export.filename, export.content_type,
-                     export.size, export.sha256, export.xxh3, time.time()),
-                )
+                return record(db)
         except BaseException:
             # Nothing was recorded (the COMMIT itself may have failed): no blob stays behind.
             if placed_new_blob:
                 blob.unlink(missing_ok=True)
             raise
-        if previous and previous[0] != export.sha256:
-            self._drop_blob_if_unused(previous[0])
-        return previous is None
 
-    def _drop_blob_if_unused(self, sha256: str) -> None:
-        """Remove a blob no export refers to any more.
+    def drop_blob_if_unused(self, sha256: str) -> None:
+        """Remove a blob no export and no job refers to any more.
 
         Only after the change that orphaned it is committed (a failed COMMIT must not lose
         the blob of an export that is still recorded), and under the write lock again, so a
@@ -285,8 +295,7 @@ class ExportStore:
         """
         try:
             with self._transaction() as db:
-                in_use = db.execute("SELECT 1 FROM exports WHERE sha256 = ? LIMIT 1",
-                                    (sha256,)).fetchone()
+                in_use = db.execute(_BLOB_IN_USE, {"sha256": sha256}).fetchone()
                 if not in_use:
                     with contextlib.suppress(FileNotFoundError):
                         self.blob_path(sha256).unlink()
@@ -311,7 +320,7 @@ class ExportStore:
     def _sweep(self) -> SweepResult:
         temp_files = remove_abandoned_temp_dirs(self.tmp_root)
         with self._transaction() as db:
-            referenced = {row[0] for row in db.execute("SELECT DISTINCT sha256 FROM exports")}
+            referenced = {row[0] for row in db.execute(_BLOBS_IN_USE)}
             orphans = [path for path in self.blob_dir.glob("*/*")
                        if len(path.name) == _BLOB_NAME_LENGTH and path.name not in referenced]
             for path in orphans:
@@ -319,6 +328,36 @@ class ExportStore:
         if orphans:
             logger.info("removed %d blob(s) no export refers to", len(orphans))
         return SweepResult(temp_files, len(orphans))
+
+    # -- for the job store ------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def reading(self, consequence: str = "cannot read the export database"
+                ) -> Iterator[sqlite3.Connection]:
+        """A connection for reads; failures become StorageError saying `consequence`."""
+        with _storage_errors(consequence), self._connection() as db:
+            yield db
+
+    @contextlib.contextmanager
+    def writing(self, consequence: str) -> Iterator[sqlite3.Connection]:
+        """One write transaction; failures become StorageError saying `consequence`."""
+        with _storage_errors(consequence), self._transaction() as db:
+            yield db
+
+    def temp_path(self, prefix: str) -> Path:
+        """A fresh path in this process's temp directory (swept if the process dies)."""
+        with _storage_errors("cannot write in the data directory"):
+            return self._temp_dir() / f"{prefix}-{uuid.uuid4().hex}"
+
+    @property
+    def process_name(self) -> str:
+        """This process's name among those sharing the data dir (its temp directory's)."""
+        with _storage_errors("cannot write in the data directory"):
+            return self._temp_dir().name
+
+    def is_live_process(self, name: str) -> bool:
+        """Whether the process named `name` (see `process_name`) still runs."""
+        return name == self.process_name or process_is_live(self.tmp_root, name)
 
     # -- plumbing ----------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ import time
 import uuid
 from pathlib import Path
 
-__all__ = ["ProcessTempDir", "remove_abandoned_temp_dirs"]
+__all__ = ["ProcessTempDir", "process_is_live", "remove_abandoned_temp_dirs"]
 
 logger = logging.getLogger("reference_impl")
 
@@ -65,6 +65,27 @@ class ProcessTempDir:
             self.lock_path.unlink()
         os.close(self._fd)
         self._fd = None
+
+
+def process_is_live(root: Path, name: str) -> bool:
+    """Whether the process that made `tmp/<name>/` still runs (it holds its lock).
+
+    Its lock file gone (swept, or never made) or free to take: the process ended. The lock is
+    taken and given back at once, never kept; a sweep that takes it meanwhile finds the same.
+    """
+    if not name or "/" in name or name.startswith("."):
+        return False
+    try:
+        fd = os.open(root / f"{name}{_LOCK_SUFFIX}", os.O_RDWR | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing also releases a lock taken here
+    return False
 
 
 def remove_abandoned_temp_dirs(root: Path) -> int:

@@ -10,19 +10,33 @@ from export_contract.signing import UrlSigner
 
 from .storage import StorageError, StoredExport
 
-__all__ = ["ExportedUrls", "load_or_create_secret"]
+__all__ = ["WEBHOOK_SECRET_FILE", "ExportedUrls", "load_or_create_secret",
+           "load_or_create_webhook_secret"]
 
 _SECRET_FILE = "url-signing.key"
+WEBHOOK_SECRET_FILE = "webhook-signing.key"
 
 
 def load_or_create_secret(data_dir: Path) -> bytes:
     """The signing secret kept in the data dir, so URLs issued before a restart still work."""
-    path = data_dir / _SECRET_FILE
+    return _kept_secret(data_dir / _SECRET_FILE, secrets.token_bytes(32), "EXPORT_URL_SECRET")
+
+
+def load_or_create_webhook_secret(data_dir: Path) -> bytes:
+    """The webhook secret kept in the data dir: text, so the operator can hand it to the
+    receivers (`cat DATA_DIR/webhook-signing.key`)."""
+    fresh = ("whsec_" + secrets.token_urlsafe(32)).encode("ascii")
+    return _kept_secret(data_dir / WEBHOOK_SECRET_FILE, fresh, "EXPORT_WEBHOOK_SECRET")
+
+
+def _kept_secret(path: Path, secret: bytes, variable: str) -> bytes:
+    """The secret in `path`, or `secret` written there first (the first process to write it
+    wins; every process then uses that one)."""
+    data_dir = path.parent
     try:
         return path.read_bytes()
     except FileNotFoundError:
         pass
-    secret = secrets.token_bytes(32)
     temp = path.with_suffix(f".{os.getpid()}.tmp")
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -40,9 +54,9 @@ def load_or_create_secret(data_dir: Path) -> bytes:
             temp.unlink()
         return path.read_bytes()
     except OSError as exc:
-        raise StorageError(f"cannot create the URL signing secret in {data_dir} "
+        raise StorageError(f"cannot create the secret {path.name} in {data_dir} "
                            f"({exc.strerror or exc}); make the data directory writable or set "
-                           "EXPORT_URL_SECRET") from exc
+                           f"{variable}") from exc
 
 
 class ExportedUrls:

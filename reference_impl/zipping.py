@@ -8,7 +8,7 @@ A zip of stored entries only has a size known in advance, so it gets a Content-L
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from zipstream import ZipStream
 
 from .streaming import read_verified, rechunk
 
-__all__ = ["ZipEntry", "build_zip", "compress_type_for"]
+__all__ = ["EntryFailed", "ZipEntry", "build_zip", "compress_type_for"]
 
 _COMPRESSIBLE_PREFIXES = ("text/",)
 _COMPRESSIBLE_TYPES = {
@@ -47,17 +47,43 @@ def compress_type_for(content_type: str) -> int:
     return zipfile.ZIP_DEFLATED if compressible else zipfile.ZIP_STORED
 
 
-def build_zip(entries: Sequence[ZipEntry], chunk_bytes: int) -> tuple[Iterator[bytes], int | None]:
-    """The zip as an iterator of chunks, and its length when it can be known up front."""
+class EntryFailed(OSError):
+    """Reading the blob of entry `index` failed while the zip was written."""
+
+    def __init__(self, index: int, cause: BaseException) -> None:
+        super().__init__(f"entry {index}: {cause}")
+        self.index = index
+
+
+def build_zip(entries: Sequence[ZipEntry], chunk_bytes: int, *,
+              leading: Sequence[tuple[str, bytes, str]] = (),
+              on_entry_done: Callable[[int], None] | None = None,
+              ) -> tuple[Iterator[bytes], int | None]:
+    """The zip as an iterator of chunks, and its length when it can be known up front.
+
+    `leading`: in-memory entries `(name, bytes, media type)` written first (a manifest).
+    `on_entry_done(i)` is called once entry `i` is written; with it, a blob that fails to
+    read raises EntryFailed naming its entry.
+    """
     compress_types = [compress_type_for(entry.content_type) for entry in entries]
-    sized = all(ct == zipfile.ZIP_STORED for ct in compress_types)
+    leading_types = [compress_type_for(media_type) for _name, _data, media_type in leading]
+    sized = all(ct == zipfile.ZIP_STORED for ct in [*compress_types, *leading_types])
     archive = ZipStream(sized=sized)
-    for entry, compress_type in zip(entries, compress_types, strict=True):
-        archive.add(
-            read_verified(entry.path, entry.size, entry.xxh3, chunk_bytes),
-            entry.name,
-            size=entry.size,
-            compress_type=compress_type,
-        )
+    for (name, data, _media_type), compress_type in zip(leading, leading_types, strict=True):
+        archive.add(data, name, compress_type=compress_type)
+    for index, (entry, compress_type) in enumerate(zip(entries, compress_types, strict=True)):
+        chunks: Iterable[bytes] = read_verified(entry.path, entry.size, entry.xxh3, chunk_bytes)
+        if on_entry_done is not None:
+            chunks = _reported(chunks, index, on_entry_done)
+        archive.add(chunks, entry.name, size=entry.size, compress_type=compress_type)
     length = len(archive) if sized else None
     return rechunk(archive, chunk_bytes), length
+
+
+def _reported(chunks: Iterable[bytes], index: int, done: Callable[[int], None]
+              ) -> Iterator[bytes]:
+    try:
+        yield from chunks
+    except OSError as exc:
+        raise EntryFailed(index, exc) from exc
+    done(index)

@@ -14,7 +14,7 @@ def test_docs_command_builds_the_site(tmp_path: Path) -> None:
     out = tmp_path / "site"
     result = CliRunner().invoke(main, ["docs", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "6 operations, 8 route variants, 12 client snippets" in result.output
+    assert "11 operations, 13 route variants, 12 client snippets" in result.output
     for name in ("index.html", "reference.html", "api.md", "openapi.yaml", "openapi.json"):
         assert (out / name).is_file()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,8 +37,10 @@ def test_a_removed_status_code_disappears(edited_spec: Callable[..., Path],
                                           build: Callable[..., BuiltSite],
                                           api_md: str) -> None:
     def drop_429(spec: dict[str, Any]) -> None:
-        for path in (DOWNLOAD, BATCH):
-            del spec["paths"][path]["post"]["responses"]["429"]
+        for path_item in spec["paths"].values():
+            for operation in path_item.values():
+                if isinstance(operation, dict):
+                    operation.get("responses", {}).pop("429", None)
 
     assert "| `429` |" in api_md
     assert "| `429` |" not in _read(build(spec_file=edited_spec(drop_429)), "api.md")
@@ -65,9 +68,9 @@ def test_a_removed_operation_leaves_the_docs(edited_spec: Callable[..., Path],
         del spec["paths"]["/viewer/exports"]["delete"]
 
     built = build(spec_file=edited_spec(drop_delete))
-    assert "deleteExport" not in _read(built, "api.md")
-    assert "deleteExport" not in _read(built, "assets/openapi.js")
-    assert built.operations == 5
+    assert not re.search(r"\bdeleteExport\b", _read(built, "api.md"))
+    assert not re.search(r"\bdeleteExport\b", _read(built, "assets/openapi.js"))
+    assert built.operations == 10
 
 
 def test_a_new_route_variant_gets_its_own_section_and_snippets(
@@ -79,7 +82,7 @@ def test_a_new_route_variant_gets_its_own_section_and_snippets(
     markdown = _read(built, "api.md")
     assert "#### downloadBatch: responseType=links" in markdown
     assert "download-batch?responseType=links" in markdown
-    assert (built.variants, built.snippets) == (10, 18)
+    assert (built.variants, built.snippets) == (15, 18)
 
 
 def test_a_changed_schema_changes_the_field_table(edited_spec: Callable[..., Path],

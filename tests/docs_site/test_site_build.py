@@ -30,7 +30,7 @@ def test_site_has_every_page_and_asset(site: BuiltSite) -> None:
 
 
 def test_summary_counts_operations_variants_and_snippets(site: BuiltSite) -> None:
-    assert (site.operations, site.variants, site.snippets) == (6, 8, 12)
+    assert (site.operations, site.variants, site.snippets) == (11, 13, 12)
     assert "Swagger UI" in site.summary() and str(site.root) in site.summary()
 
 

@@ -82,3 +82,26 @@ def test_connection_flags_override_their_variables() -> None:
 def test_a_variable_that_does_not_parse_is_an_error_naming_it() -> None:
     with pytest.raises(ValueError, match="EXPORT_MAX_ITEMS"):
         server_settings(Overrides(api_keys=("k",)), environ={"EXPORT_MAX_ITEMS": "many"})
+
+
+def test_job_flags_are_parsed_into_settings() -> None:
+    from export_contract.server_settings import Overrides, server_settings
+
+    settings = server_settings(Overrides(api_keys=("k",), job_workers=3, job_ttl="90min",
+                                         webhook_secret="s" * 32, allow_private_callbacks=True,
+                                         rate_limits=("batch=3/min", "download=20/min")),
+                               environ={})
+    assert settings.job_workers == 3 and settings.job_ttl_seconds == 5400
+    assert settings.webhook_secret == b"s" * 32 and settings.allow_private_callbacks
+    assert {limit.group for limit in settings.rate_limits} == {"batch", "download"}
+
+
+def test_a_bad_job_flag_names_the_flag() -> None:
+    import pytest
+
+    from export_contract.server_settings import Overrides, server_settings
+
+    with pytest.raises(ValueError, match=r"^--rate-limit: .*unknown group 'bogus'"):
+        server_settings(Overrides(api_keys=("k",), rate_limits=("bogus=1/min",)), environ={})
+    with pytest.raises(ValueError, match=r"^--job-ttl: 'soon' is not a duration"):
+        server_settings(Overrides(api_keys=("k",), job_ttl="soon"), environ={})

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from export_contract.settings import Settings, env_name
+from export_contract.rate_limits import RateLimit
+from export_contract.settings import Settings, env_name, parse_retry_delays, parse_webhook_secret
 
 
 def test_every_setting_round_trips_through_the_environment() -> None:
@@ -19,14 +20,23 @@ def test_every_setting_round_trips_through_the_environment() -> None:
                         zip_chunk_bytes=65536, db_busy_timeout_seconds=0.5,
                         request_head_timeout_seconds=2.5, request_body_timeout_seconds=4.0,
                         keep_alive_timeout_seconds=0.5, max_connections=77,
-                        sweep_interval_seconds=60.0)
+                        sweep_interval_seconds=60.0, job_workers=3, job_ttl_seconds=0.25,
+                        max_job_items=20, max_job_body_bytes=4096,
+                        job_check_interval_seconds=0.5,
+                        webhook_secret=b"whsec-\xe9-0123456789abcdef",
+                        allow_private_callbacks=True, webhook_timeout_seconds=2.5,
+                        webhook_retry_delays_seconds=(0.05, 0.1, 1 / 3),
+                        rate_limits=(RateLimit("download", 20, 60.0),
+                                     RateLimit("jobs", 1, 0.1)))
     assert Settings.from_env(settings.to_env()) == settings
     assert Settings.from_env(Settings().to_env()) == Settings()
 
 
 def test_every_field_has_its_variable() -> None:
     names = set(Settings(api_keys=("k",), url_secret=b"x" * 16,
-                         public_base_url="https://x/api", max_connections=10).to_env())
+                         public_base_url="https://x/api", max_connections=10,
+                         webhook_secret=b"y" * 16,
+                         rate_limits=(RateLimit("batch", 3, 60.0),)).to_env())
     assert names == {env_name(f.name) for f in dataclasses.fields(Settings)}
 
 
@@ -47,7 +57,10 @@ def test_cors_none_switches_cors_off() -> None:
 
 @pytest.mark.parametrize(("name", "value"), [
     ("EXPORT_MAX_ITEMS", "many"), ("EXPORT_AUTH_ENABLED", "perhaps"),
-    ("EXPORT_DB_BUSY_TIMEOUT_SECONDS", "soon"),
+    ("EXPORT_DB_BUSY_TIMEOUT_SECONDS", "soon"), ("EXPORT_JOB_WORKERS", "0"),
+    ("EXPORT_JOB_TTL_SECONDS", "a day"), ("EXPORT_RATE_LIMITS", "batch=3"),
+    ("EXPORT_WEBHOOK_SECRET", "short"), ("EXPORT_ALLOW_PRIVATE_CALLBACKS", "maybe"),
+    ("EXPORT_WEBHOOK_RETRY_DELAYS_SECONDS", "60,5"),
 ])
 def test_a_value_that_does_not_parse_names_its_variable(name: str, value: str) -> None:
     with pytest.raises(ValueError, match=name):
@@ -63,3 +76,43 @@ def test_keys_the_environment_cannot_carry_are_refused(keys: tuple[str, ...]) ->
 def test_a_secret_with_a_nul_byte_is_refused() -> None:
     with pytest.raises(ValueError, match="NUL"):
         Settings(url_secret=b"sixteen bytes\x00 and more").to_env()
+
+
+def test_job_and_webhook_settings_read_the_forms_people_write() -> None:
+    settings = Settings.from_env({
+        "EXPORT_JOB_WORKERS": "4", "EXPORT_JOB_TTL_SECONDS": "24h",
+        "EXPORT_WEBHOOK_SECRET": "whsec_0123456789abcdef",
+        "EXPORT_ALLOW_PRIVATE_CALLBACKS": "yes",
+        "EXPORT_WEBHOOK_RETRY_DELAYS_SECONDS": "5, 15s, 1min",
+        "EXPORT_RATE_LIMITS": "download=20/min,batch=3/min",
+    })
+    assert settings.job_workers == 4
+    assert settings.job_ttl_seconds == 86400
+    assert settings.webhook_secret == b"whsec_0123456789abcdef"
+    assert settings.allow_private_callbacks is True
+    assert settings.webhook_retry_delays_seconds == (5.0, 15.0, 60.0)
+    assert settings.rate_limits == (RateLimit("download", 20, 60.0), RateLimit("batch", 3, 60.0))
+
+
+def test_job_defaults_are_the_documented_ones() -> None:
+    settings = Settings()
+    assert (settings.job_workers, settings.job_ttl_seconds, settings.max_job_items) == (
+        2, 86400, 10_000)
+    assert settings.webhook_timeout_seconds == 10
+    assert settings.allow_private_callbacks is False and settings.rate_limits == ()
+    # At least 5 attempts over at least a minute (rule J7), the delays growing.
+    delays = settings.webhook_retry_delays_seconds
+    assert len(delays) + 1 >= 5 and sum(delays) >= 60 and list(delays) == sorted(delays)
+
+
+def test_a_short_webhook_secret_says_how_to_make_one() -> None:
+    with pytest.raises(ValueError, match=r"at least 16 bytes.*token_urlsafe"):
+        parse_webhook_secret("too-short")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("", "at least one delay"), ("30,10", "must grow"), ("5,soon", "not a duration"),
+])
+def test_retry_delays_that_do_not_parse_say_why(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_retry_delays(text)

@@ -13,6 +13,8 @@ from export_contract_cli.spec_compat import compare_specs
 OURS = load_spec()
 DOWNLOAD = "POST /api/viewer/exports/download (downloadExport)"
 BATCH = "POST /api/viewer/exports/download-batch (downloadBatch)"
+OPERATION_COUNT = sum(1 for item in OURS["paths"].values() for key in item
+                      if key in ("get", "post", "delete"))
 
 
 def _theirs() -> dict[str, Any]:
@@ -27,7 +29,7 @@ def _details(theirs: dict[str, Any], **kwargs: Any) -> list[tuple[str, str, str,
 def test_the_same_spec_is_compatible() -> None:
     comparison = compare_specs(OURS, _theirs())
     assert comparison.compatible and comparison.differences == ()
-    assert comparison.compared_operations == 6
+    assert comparison.compared_operations == OPERATION_COUNT
     assert "Result: compatible" in comparison.report("their.yaml")
 
 
@@ -157,7 +159,8 @@ def test_report_groups_differences_by_operation_and_as_json() -> None:
     theirs["paths"]["/health"] = {"get": {"responses": {"200": {"description": "ok"}}}}
     comparison = compare_specs(OURS, theirs)
     report = comparison.report("their.yaml").splitlines()
-    assert report[0] == "Compared their.yaml with the contract's spec (6 operations)."
+    assert report[0] == ("Compared their.yaml with the contract's spec "
+                         f"({OPERATION_COUNT} operations).")
     assert report[1:6] == ["Differences (1):", f"  {DOWNLOAD}",
                            "    status: 404 is not documented (the contract documents it)",
                            "Notes (1):", "  GET /api/health"]

@@ -1,0 +1,138 @@
+"""A job's zip, built once into the blob store (rule J6): its entries and `manifest.json`.
+
+Items are resolved first (the database, then each blob's size), so every outcome is known
+and `manifest.json` can open the zip; then the zip streams from the blobs into a temp file
+with constant memory, hashed as it is written, and is placed like an upload. A blob that
+turns out damaged while it is copied (checksum, or removed meanwhile) fails its item, not the
+job: the zip is written again without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import xxhash
+
+from export_contract.jobs import MANIFEST_NAME, ItemResult, manifest_bytes
+from export_contract.zipnames import EntryNamer
+
+from .job_store import NewZip
+from .storage import BlobUnreadable, ExportStore, StoredExport
+from .zipping import EntryFailed, ZipEntry, build_zip
+
+__all__ = ["NOT_FOUND_MESSAGE", "BuiltZip", "JobZipBuilder"]
+
+NOT_FOUND_MESSAGE = "No export is registered for this sourceFileUrl; register it first."
+_UNREADABLE_MESSAGE = ("The stored file of this export is missing or damaged; the operator "
+                       "must register it again.")
+# Rewrites after blobs failed mid-copy; each drops at least one item, this caps the cost.
+_MAX_REWRITES = 3
+
+
+@dataclass(frozen=True)
+class BuiltZip:
+    results: list[ItemResult]
+    # None when no item could be exported (the job ends `error`).
+    zip: NewZip | None
+
+
+class JobZipBuilder:
+    def __init__(self, store: ExportStore, chunk_bytes: int) -> None:
+        self.store = store
+        self.chunk_bytes = chunk_bytes
+
+    def build(self, job_id: str, urls: Sequence[str], on_progress: Callable[[int], None],
+              check: Callable[[], None] = lambda: None) -> BuiltZip:
+        """Resolve `urls` and write the zip; `on_progress(done)` after each item and `check()`
+        after each chunk written (either may raise to stop the build, e.g. when the job was
+        cancelled; the temp file is removed)."""
+        exports = self._resolve(urls)
+        broken: set[int] = set()
+        for _attempt in range(_MAX_REWRITES + 1):
+            results, entries, positions = _plan(urls, exports, broken, self.store.blob_path)
+            if not entries:
+                return BuiltZip(results, None)
+            try:
+                new_zip = self._write(job_id, results, entries, positions, on_progress, check)
+            except EntryFailed as exc:
+                broken.add(positions[exc.index])
+                continue
+            on_progress(len(urls))
+            return BuiltZip(results, new_zip)
+        raise OSError(f"stored files kept failing while job {job_id}'s zip was written")
+
+    def _resolve(self, urls: Sequence[str]) -> list[StoredExport | BlobUnreadable | None]:
+        found = self.store.get_many(urls)
+        checked: dict[str, BlobUnreadable | None] = {}
+        for export in found.values():
+            if export.sha256 not in checked:
+                try:
+                    self.store.check_blob(export)
+                    checked[export.sha256] = None
+                except BlobUnreadable as exc:
+                    checked[export.sha256] = exc
+        resolved: list[StoredExport | BlobUnreadable | None] = []
+        for url in urls:
+            stored = found.get(url)
+            failure = checked.get(stored.sha256) if stored else None
+            resolved.append(failure or stored)
+        return resolved
+
+    def _write(self, job_id: str, results: list[ItemResult], entries: list[ZipEntry],
+               positions: list[int], on_progress: Callable[[int], None],
+               check: Callable[[], None]) -> NewZip:
+        manifest = (MANIFEST_NAME, manifest_bytes(job_id, results), "application/json")
+        chunks, _length = build_zip(
+            entries, self.chunk_bytes, leading=[manifest],
+            # Items before an entry's (failed ones included) are done once it is written.
+            on_entry_done=lambda index: on_progress(positions[index] + 1))
+        temp = self.store.temp_path("job")
+        sha256, fast, size = hashlib.sha256(), xxhash.xxh3_128(), 0
+        try:
+            with temp.open("xb") as out:
+                for chunk in chunks:
+                    check()
+                    out.write(chunk)
+                    sha256.update(chunk)
+                    fast.update(chunk)
+                    size += len(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+            raise
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        return NewZip(temp, sha256.hexdigest(), fast.hexdigest(), size)
+
+
+def _plan(urls: Sequence[str], exports: Sequence[StoredExport | BlobUnreadable | None],
+          broken: set[int], blob_path: Callable[[str], Path]
+          ) -> tuple[list[ItemResult], list[ZipEntry], list[int]]:
+    """Each item's result and the zip's entries, with the item position of each entry."""
+    namer = EntryNamer()
+    namer.claim(MANIFEST_NAME)  # the manifest keeps its name; an item so named is renamed
+    results: list[ItemResult] = []
+    entries: list[ZipEntry] = []
+    positions: list[int] = []
+    for position, (url, export) in enumerate(zip(urls, exports, strict=True)):
+        if export is None:
+            results.append(ItemResult(url, error="not_found", message=NOT_FOUND_MESSAGE))
+        elif isinstance(export, BlobUnreadable) or position in broken:
+            results.append(ItemResult(url, error="export_failed", message=_UNREADABLE_MESSAGE))
+        else:
+            name = namer.claim(export.filename)
+            results.append(ItemResult(url, filename=name, size=export.size))
+            entries.append(ZipEntry(name, blob_path(export.sha256), export.size, export.xxh3,
+                                    export.content_type))
+            positions.append(position)
+    return results, entries, positions
+

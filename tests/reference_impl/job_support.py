@@ -1,0 +1,167 @@
+"""Helpers for the export-job tests: an app with its lifespan running, polling, a receiver."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from export_contract.serving import base_url_of, bind_socket
+from export_contract.settings import Settings
+
+T = TypeVar("T")
+
+KEY = "job-test-key-0123456789"
+JOBS = "/viewer/exports/jobs"
+# Webhook retries in milliseconds rather than minutes.
+FAST_RETRIES = (0.05, 0.1, 0.2, 0.4, 0.8)
+
+
+def job_settings(settings: Settings, **changes: Any) -> Settings:
+    """The test settings with fast webhook retries and frequent housekeeping."""
+    defaults: dict[str, Any] = {"api_keys": (KEY,), "webhook_secret": b"job-test-webhook-secret",
+                                "webhook_retry_delays_seconds": FAST_RETRIES,
+                                "job_check_interval_seconds": 0.1}
+    return dataclasses.replace(settings, **{**defaults, **changes})
+
+
+@contextlib.asynccontextmanager
+async def running(app: Any) -> AsyncIterator[None]:
+    """Run the ASGI app's lifespan (httpx's ASGI transport does not): start-up, then shutdown."""
+    to_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    from_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+    task = asyncio.create_task(app(scope, to_app.get, from_app.put))
+    await to_app.put({"type": "lifespan.startup"})
+    started = await from_app.get()
+    assert started["type"] == "lifespan.startup.complete", started
+    try:
+        yield
+    finally:
+        await to_app.put({"type": "lifespan.shutdown"})
+        stopped = await from_app.get()
+        await task
+        assert stopped["type"] == "lifespan.shutdown.complete", stopped
+
+
+@contextlib.asynccontextmanager
+async def job_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of an in-process reference backend whose lifespan runs (jobs are built)."""
+    from reference_impl import create_app
+
+    app = create_app(settings)
+    async with running(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver/api",
+            headers={"x-api-key": KEY}) as client:
+        yield client
+
+
+async def until(probe: Callable[[], Awaitable[T]], done: Callable[[T], bool], *,
+                timeout: float = 15.0, what: str = "the condition") -> T:
+    """Call `probe` until `done(result)`, or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await probe()
+        if done(result):
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout} s; last: {result!r}")
+        await asyncio.sleep(0.02)
+
+
+async def ended(client: httpx.AsyncClient, job_id: str, *, timeout: float = 15.0
+                ) -> dict[str, Any]:
+    """The job once it has left `processing`."""
+    async def probe() -> dict[str, Any]:
+        response = await client.get(f"{JOBS}/{job_id}")
+        assert response.status_code == 200, response.text
+        job: dict[str, Any] = response.json()
+        return job
+
+    return await until(probe, lambda job: job["state"] != "processing", timeout=timeout,
+                       what=f"job {job_id} ending")
+
+
+async def register(client: httpx.AsyncClient, url: str, content: bytes, *,
+                   filename: str | None = None) -> None:
+    data = {"sourceFileUrl": url} | ({"filename": filename} if filename else {})
+    response = await client.post("/viewer/exports", data=data,
+                                 files={"file": ("upload.bin", content)})
+    assert response.status_code in (200, 201), response.text
+
+
+def items(*urls: str) -> dict[str, Any]:
+    return {"items": [{"sourceFileUrl": url} for url in urls]}
+
+
+# -- a webhook receiver ------------------------------------------------------------------------
+
+@dataclass
+class Delivery:
+    headers: dict[str, str]
+    body: bytes
+    received_at: float
+
+
+@dataclass
+class Receiver:
+    """A webhook receiver on a free loopback port: records deliveries, answers as scripted."""
+
+    url: str
+    deliveries: list[Delivery] = field(default_factory=list)
+    # Statuses to answer, in order; once used up, 200.
+    statuses: list[int] = field(default_factory=list)
+    # While set, requests wait (up to 10 s) before being answered.
+    hold: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+    _changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def wait_for(self, count: int, timeout: float = 15.0) -> list[Delivery]:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self.deliveries) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{count} deliveries expected within {timeout} s, got "
+                                         f"{len(self.deliveries)}")
+                self._changed.wait(left)
+            return list(self.deliveries)
+
+    async def handle(self, request: Request) -> Response:
+        body = await request.body()
+        with self._changed:
+            self.deliveries.append(Delivery(dict(request.headers), body, time.time()))
+            status = self.statuses.pop(0) if self.statuses else 200
+            self._changed.notify_all()
+        if self.hold.is_set():
+            await asyncio.get_running_loop().run_in_executor(None, self.released.wait, 10)
+        return Response(status_code=status)
+
+
+@contextlib.contextmanager
+def webhook_receiver() -> Iterator[Receiver]:
+    sock = bind_socket("127.0.0.1", 0)
+    receiver = Receiver(url=base_url_of(sock, "/hooks/exports"))
+    app = Starlette(routes=[Route("/hooks/exports", receiver.handle, methods=["POST"])])
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        receiver.released.set()
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
