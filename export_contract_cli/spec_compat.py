@@ -18,13 +18,16 @@ from urllib.parse import urlsplit
 
 from export_contract.spec_files import dereference
 
-__all__ = ["Comparison", "Difference", "compare_specs"]
+__all__ = ["REQUIRED_OPERATIONS", "Comparison", "Difference", "compare_specs"]
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Keys that document a schema without constraining it.
 _DOCUMENTATION_KEYS = frozenset({"description", "example", "examples", "title", "externalDocs",
                                  "xml", "deprecated", "summary"})
 _UNORDERED_KEYS = frozenset({"required", "enum"})
+# The gate's operations: the rest (registration, the backend-served exported URL, export jobs)
+# is the reference's, or an optional capability, so a spec without them is still compatible.
+REQUIRED_OPERATIONS = frozenset({"downloadExport", "downloadBatch"})
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,10 @@ def compare_specs(ours: Mapping[str, Any], theirs: Mapping[str, Any], *,
     for key, our_op in our_ops.items():
         their_op = their_ops.get(key)
         if their_op is None:
-            found.append(Difference(our_op.label, "operation", "missing from the other spec"))
+            required = our_op.operation_id in REQUIRED_OPERATIONS
+            found.append(Difference(our_op.label, "operation", "missing from the other spec"
+                                    + ("" if required else " (optional: not a download route)"),
+                                    breaking=required))
             continue
         found.extend(Difference(our_op.label, aspect, detail, breaking)
                      for aspect, detail, breaking in _compare_operation(our_op, their_op))

@@ -104,24 +104,36 @@ def test_parameters_missing_or_required_differ_but_optional_extras_are_notes() -
     ]
 
 
-def test_extra_operations_are_notes_and_missing_ones_differ() -> None:
+def test_extra_operations_are_notes_and_a_missing_download_route_differs() -> None:
     theirs = _theirs()
     theirs["paths"]["/health"] = {"get": {"operationId": "health",
                                           "responses": {"200": {"description": "ok"}}}}
-    del theirs["paths"]["/viewer/exports/files/{token}"]
+    del theirs["paths"]["/viewer/exports/download-batch"]
     comparison = compare_specs(OURS, theirs)
     assert [(d.operation, d.detail, d.breaking) for d in comparison.differences] == [
-        ("GET /api/viewer/exports/files/{token} (getExportedFile)", "missing from the other spec",
-         True),
+        ("POST /api/viewer/exports/download-batch (downloadBatch)",
+         "missing from the other spec", True),
         ("GET /api/health (health)", "not in the contract", False),
     ]
 
 
+def test_a_spec_without_the_optional_routes_is_compatible_with_notes() -> None:
+    # Registration, the backend-served exported URL and export jobs are the reference's or an
+    # optional capability: a backend documenting only the download routes conforms.
+    theirs = _theirs()
+    theirs["paths"] = {path: item for path, item in theirs["paths"].items()
+                       if path.startswith("/viewer/exports/download")}
+    comparison = compare_specs(OURS, theirs)
+    assert comparison.compatible
+    assert comparison.notes and all("(optional: not a download route)" in d.detail
+                                    for d in comparison.notes)
+
+
 def test_only_the_named_operations_are_compared() -> None:
     theirs = _theirs()
-    del theirs["paths"]["/viewer/exports"]
+    del theirs["paths"]["/viewer/exports/download"]
     del theirs["paths"]["/viewer/exports/files/{token}"]
-    assert compare_specs(OURS, theirs, operations=["downloadExport", "downloadBatch"]).compatible
+    assert compare_specs(OURS, theirs, operations=["downloadBatch"]).compatible
     assert not compare_specs(OURS, theirs).compatible
     with pytest.raises(ValueError, match="no such operation"):
         compare_specs(OURS, theirs, operations=["nope"])
