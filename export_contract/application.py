@@ -10,6 +10,7 @@ import errno
 import json
 import logging
 import re
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -29,6 +30,7 @@ from starlette.types import Receive, Scope
 from .access_log import AccessLogMiddleware, RequestLabels
 from .auth import API_KEY_HEADER, ApiKeyCheck
 from .guards import RequestGuardMiddleware
+from .handler_interface import ExportHandlers
 from .problems import PROBLEM_MEDIA_TYPE, ApiProblem, problem_body
 from .rate_limits import RateLimiter
 from .routes import RouteTable
@@ -48,6 +50,19 @@ EXPOSED_HEADERS = ["Content-Disposition", "Content-Length", "X-Export-Manifest",
 def handler_name(operation_id: str) -> str:
     """`downloadBatch` -> `download_batch`: the handler method answering an operation."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
+
+
+class _Operations:
+    """Handler objects as one: each operation is looked up in each, in order."""
+
+    def __init__(self, parts: Sequence[object]) -> None:
+        self._parts = parts
+
+    def __getattr__(self, name: str) -> Any:
+        for part in self._parts:
+            if hasattr(part, name):
+                return getattr(part, name)
+        raise AttributeError(name)
 
 
 def implemented_by(spec: dict[str, Any], handlers: object) -> dict[str, Any]:
@@ -81,9 +96,10 @@ class _StreamingMultipart:
 
 
 def build_app(
-    handlers: object,
+    handlers: ExportHandlers,
     settings: Settings,
     *,
+    optional: Sequence[object] = (),
     import_name: str,
     spec: dict[str, Any] | None = None,
     lifespan: Lifespan | None = None,
@@ -91,15 +107,19 @@ def build_app(
 ) -> AsyncApp:
     """The connexion app answering `spec` (the reference view by default) with `handlers`.
 
+    `optional`: handler objects for capabilities not every server offers (export jobs);
+    operations none of them answers are left out of the app.
+
     `access_log`: log one line per request (`export_contract.access`); an app that logs
     requests its own way (the mock) turns it off.
     """
     spec = load_spec("reference") if spec is None else spec
+    operations = _Operations([handlers, *optional])
     app = AsyncApp(import_name, lifespan=lifespan,
                    swagger_ui_options=SwaggerUIOptions(swagger_ui=False))
     app.add_api(
-        implemented_by(without_security(spec), handlers),
-        resolver=Resolver(lambda operation_id: getattr(handlers, handler_name(operation_id))),
+        implemented_by(without_security(spec), operations),
+        resolver=Resolver(lambda operation_id: getattr(operations, handler_name(operation_id))),
         strict_validation=True,
         pythonic_params=True,
         validator_map={

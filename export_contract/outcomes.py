@@ -1,13 +1,18 @@
-"""What both servers answer the same way: export records, batch limits and batch outcomes."""
+"""What both servers answer the same way: export records, batch limits and outcomes, and
+the problems of the operations both implement (one text each, whichever server sends it)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from .problems import ApiProblem
+from .signing import ExportClaims, TokenExpired, TokenInvalid, UrlSigner, export_claims
 
-__all__ = ["batch_source_urls", "export_record", "nothing_resolved", "url_mode_batch"]
+__all__ = ["batch_source_urls", "empty_upload", "export_not_found", "export_record",
+           "exported_url_claims", "exported_url_expired", "exported_url_gone",
+           "nothing_deleted", "nothing_resolved", "url_mode_batch"]
 
 
 def export_record(source_file_url: str, filename: str, content_type: str, size: int,
@@ -46,3 +51,48 @@ def url_mode_batch(urls: Sequence[str], exported: Sequence[str | None]) -> dict[
         "skipped": [{"sourceFileUrl": source, "reason": "not_found"}
                     for source, url in zip(urls, exported, strict=True) if url is None],
     }
+
+
+def export_not_found(source_file_url: str, note: str = "") -> ApiProblem:
+    """The 404 for a single download of an unregistered export; `note` says why, if known."""
+    note = f" ({note})" if note else ""
+    return ApiProblem(404, f"No export is registered for sourceFileUrl {source_file_url}; "
+                           f"register it first{note}.", title="Export not found")
+
+
+def nothing_deleted(source_file_url: str) -> ApiProblem:
+    """The 404 for deleting an export that is not registered."""
+    return ApiProblem(404, f"No export is registered for sourceFileUrl {source_file_url}; "
+                           "nothing was deleted.")
+
+
+def empty_upload() -> ApiProblem:
+    """The 400 for registering a file of no bytes."""
+    return ApiProblem(400, "file: the uploaded file is empty; exports must have at least "
+                           "one byte.")
+
+
+def exported_url_claims(signer: UrlSigner, token: str) -> ExportClaims:
+    """The claims of an exported URL's token, or the problem for an expired (410) or
+    altered (403) one (rule U4)."""
+    try:
+        return export_claims(signer, token)
+    except TokenExpired as exc:
+        raise exported_url_expired(exc.expired_at) from exc
+    except TokenInvalid as exc:
+        raise ApiProblem(403, "This exported URL's signature does not match; use the URL "
+                              "exactly as the backend issued it.",
+                         title="Invalid exported URL", slug="invalid-url") from exc
+
+
+def exported_url_expired(expired_at: int) -> ApiProblem:
+    """The 410 for an exported URL past its expiry (a Unix time)."""
+    expired = datetime.fromtimestamp(expired_at, tz=UTC)
+    return ApiProblem(410, f"This exported URL expired at {expired:%Y-%m-%dT%H:%M:%SZ}; "
+                           "request a new one.")
+
+
+def exported_url_gone() -> ApiProblem:
+    """The 404 for a valid exported URL whose export was removed or replaced since."""
+    return ApiProblem(404, "The export behind this URL was removed or replaced; "
+                           "request a new URL.", title="Export not found")

@@ -13,9 +13,11 @@ import hmac
 import json
 import re
 import time
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["TokenExpired", "TokenInvalid", "UrlSigner"]
+__all__ = ["ExportClaims", "TokenExpired", "TokenInvalid", "UrlSigner", "export_claims",
+           "export_token"]
 
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -58,6 +60,33 @@ class UrlSigner:
 
     def _mac(self, body: str) -> bytes:
         return hmac.new(self._secret, body.encode("ascii"), hashlib.sha256).digest()
+
+
+@dataclass(frozen=True)
+class ExportClaims:
+    """What an exported URL's token names: the export, and the bytes it was issued for."""
+
+    source_file_url: str
+    digest: str
+
+    def matches(self, sha256: str) -> bool:
+        """Whether the export still holds the bytes the URL was issued for."""
+        return sha256[:32] == self.digest
+
+
+def export_token(signer: UrlSigner, source_file_url: str, sha256: str, ttl_seconds: int,
+                 now: float | None = None) -> str:
+    """The token of an exported URL for an export holding bytes with this `sha256`.
+
+    The blob hash binds the URL to these bytes: a replaced export does not leak through.
+    """
+    return signer.sign({"u": source_file_url, "h": sha256[:32]}, ttl_seconds, now=now)
+
+
+def export_claims(signer: UrlSigner, token: str, now: float | None = None) -> ExportClaims:
+    """The claims of an exported URL's token; raises TokenInvalid or TokenExpired."""
+    claims = signer.verify(token, now=now)
+    return ExportClaims(str(claims.get("u", "")), str(claims.get("h", "")))
 
 
 def _b64encode(data: bytes) -> str:

@@ -24,6 +24,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from export_contract.guards import refuse_deep_json
 from export_contract.problems import ApiProblem
+from export_contract.responses import json_response
 
 from .catalog import ExportCatalog
 from .journal import Journal
@@ -51,8 +52,9 @@ class AdminApi:
 
     async def list_scenarios(self, request: Request) -> Response:
         if "application/json" in request.headers.get("accept", ""):
-            return _json({"scenarios": [{"name": s.name, "summary": s.summary,
-                                         "status": s.status} for s in SCENARIOS.values()]})
+            return json_response({"scenarios": [{"name": s.name, "summary": s.summary,
+                                                 "status": s.status}
+                                                for s in SCENARIOS.values()]})
         return PlainTextResponse("\n".join(describe_scenarios()) + "\n")
 
     async def scenario(self, request: Request) -> Response:
@@ -63,18 +65,19 @@ class AdminApi:
                 self.scenarios.reset()
         except ApiProblem as problem:
             return problem.response()
-        return _json({"success": True, **self.scenarios.as_json()})
+        return json_response({"success": True, **self.scenarios.as_json()})
 
     async def reset(self, request: Request) -> Response:
         self.scenarios.reset()
         cleared = self.journal.clear()
         self.catalog.reset()
-        return _json({"success": True, "clearedRequests": cleared, **self.scenarios.as_json()})
+        return json_response({"success": True, "clearedRequests": cleared,
+                              **self.scenarios.as_json()})
 
     async def requests(self, request: Request) -> Response:
         if request.method == "DELETE":
-            return _json({"success": True, "cleared": self.journal.clear()})
-        return _json({"success": True, "requests": self.journal.as_json()})
+            return json_response({"success": True, "cleared": self.journal.clear()})
+        return json_response({"success": True, "requests": self.journal.as_json()})
 
     async def _set_scenario(self, request: Request) -> None:
         raw = await request.body()
@@ -97,8 +100,3 @@ class AdminApi:
             raise ApiProblem(400, f"name must be a scenario name, got {name!r}; known: "
                                   f"{', '.join(SCENARIOS)}.")
         self.scenarios.set(scenario_named(name), count)
-
-
-def _json(payload: dict[str, Any], status: int = 200) -> Response:
-    return Response(json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-                    status_code=status, media_type="application/json")

@@ -7,8 +7,6 @@ that change how it travels are applied by `front`.
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -18,11 +16,22 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from export_contract.filenames import content_disposition, safe_filename, split_extension
-from export_contract.outcomes import batch_source_urls, nothing_resolved, url_mode_batch
+from export_contract.outcomes import (
+    batch_source_urls,
+    empty_upload,
+    export_not_found,
+    exported_url_claims,
+    exported_url_expired,
+    exported_url_gone,
+    nothing_deleted,
+    nothing_resolved,
+    url_mode_batch,
+)
 from export_contract.problems import ApiProblem
 from export_contract.registration_rules import RegistrationError, read_registration_form
+from export_contract.responses import ManifestHeader, json_response
 from export_contract.settings import Settings
-from export_contract.signing import TokenExpired, TokenInvalid, UrlSigner
+from export_contract.signing import UrlSigner, export_token
 from export_contract.zipnames import EntryNamer
 
 from .catalog import ExportCatalog, MockExport, UploadsFull
@@ -34,7 +43,6 @@ __all__ = ["BATCH_FILENAME", "FILES_ROUTE", "MockHandlers"]
 BATCH_FILENAME = "exports.zip"
 NON_ASCII_BATCH_FILENAME = "résumé-exports.zip"
 FILES_ROUTE = "/viewer/exports/files/"
-_MAX_MANIFEST_HEADER = 8 * 1024
 _EXPIRED_TTL = -3600
 _TOKEN_CACHE = 1024
 
@@ -55,12 +63,11 @@ class MockHandlers:
         url = body["sourceFileUrl"]
         export = self.catalog.resolve(url)
         if export is None:
-            raise ApiProblem(404, f"No export is registered for sourceFileUrl {url}; "
-                                  "register it first (hosts under .invalid never resolve).",
-                             title="Export not found")
+            raise export_not_found(url, "hosts under .invalid never resolve")
         state = current_state()
         if response_type == "urls":
-            return _json({"success": True, "exportedUrl": self._exported_url(export, state)})
+            return json_response({"success": True,
+                                  "exportedUrl": self._exported_url(export, state)})
         return _file_response(export, _display_name(export.filename, state))
 
     async def download_batch(self, body: dict[str, Any], response_type: str | None = None
@@ -71,26 +78,18 @@ class MockHandlers:
             raise nothing_resolved(urls)
         state = current_state()
         if response_type == "urls":
-            return _json(url_mode_batch(
+            return json_response(url_mode_batch(
                 urls, [self._exported_url(e, state) if e else None for e in exports]))
         return _zip_response(urls, exports, state)
 
     async def get_exported_file(self, token: str) -> Response:
         state = current_state()
         if state is not None and state.has("expired-url"):
-            raise _expired(int(datetime.now(tz=UTC).timestamp()))
-        try:
-            claims = self.signer.verify(token)
-        except TokenExpired as exc:
-            raise _expired(exc.expired_at) from exc
-        except TokenInvalid as exc:
-            raise ApiProblem(403, "This exported URL's signature does not match; use the URL "
-                                  "exactly as the backend issued it.",
-                             title="Invalid exported URL", slug="invalid-url") from exc
-        export = self.catalog.resolve(str(claims.get("u", "")))
-        if export is None or export.sha256[:32] != claims.get("h"):
-            raise ApiProblem(404, "The export behind this URL was removed or replaced; "
-                                  "request a new URL.", title="Export not found")
+            raise exported_url_expired(int(datetime.now(tz=UTC).timestamp()))
+        claims = exported_url_claims(self.signer, token)
+        export = self.catalog.resolve(claims.source_file_url)
+        if export is None or not claims.matches(export.sha256):
+            raise exported_url_gone()
         return _file_response(export, _display_name(export.filename, state))
 
     # -- registration ------------------------------------------------------------------------
@@ -110,22 +109,21 @@ class MockHandlers:
                 if isinstance(part, UploadFile):
                     await part.close()
         if not content:
-            raise ApiProblem(400, "file: the uploaded file is empty; exports must have at least "
-                                  "one byte.")
+            raise empty_upload()
         export = MockExport(form.source_file_url, form.filename, form.content_type, content)
         self._check_room(export.source_file_url, export.size)
         created = self.catalog.register(export)
-        return _json({"success": True, **export.as_json()}, status=201 if created else 200)
+        return json_response({"success": True, **export.as_json()},
+                             status=201 if created else 200)
 
     async def list_exports(self) -> Response:
-        return _json({"success": True,
-                      "exports": [e.as_json() for e in self.catalog.registered()]})
+        return json_response({"success": True,
+                              "exports": [e.as_json() for e in self.catalog.registered()]})
 
     async def delete_export(self, source_file_url: str) -> Response:
         if not self.catalog.delete(source_file_url):
-            raise ApiProblem(404, f"No export is registered for sourceFileUrl "
-                                  f"{source_file_url}; nothing was deleted.")
-        return _json({"success": True, "sourceFileUrl": source_file_url})
+            raise nothing_deleted(source_file_url)
+        return json_response({"success": True, "sourceFileUrl": source_file_url})
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -145,18 +143,18 @@ class MockHandlers:
                     else f"http://{self.settings.host}:{self.settings.port}{self.api_prefix}")
         expired = state is not None and state.has("expired-url")
         ttl = _EXPIRED_TTL if expired else self.settings.url_ttl_seconds
-        token = self._token(export.source_file_url, export.sha256[:32], ttl, int(time.time()))
+        token = self._token(export.source_file_url, export.sha256, ttl, int(time.time()))
         return f"{base.rstrip('/')}{FILES_ROUTE}{token}"
 
-    def _token(self, url: str, digest: str, ttl: int, now: int) -> str:
+    def _token(self, url: str, sha256: str, ttl: int, now: int) -> str:
         # Tokens are a function of these arguments: within one second the same export gets
         # the same token, so a busy second signs each export once.
-        key = (url, digest, ttl, now)
+        key = (url, sha256, ttl, now)
         token = self._tokens.get(key)
         if token is None:
             if len(self._tokens) >= _TOKEN_CACHE:
                 self._tokens.clear()
-            token = self._tokens[key] = self.signer.sign({"u": url, "h": digest}, ttl, now=now)
+            token = self._tokens[key] = export_token(self.signer, url, sha256, ttl, now=now)
         return token
 
 
@@ -178,32 +176,17 @@ def _zip_response(urls: Sequence[str], exports: Sequence[MockExport | None],
     duplicate = state is not None and state.has("duplicate-names")
     namer = EntryNamer()
     entries: list[tuple[str, bytes]] = []
-    manifest: list[dict[str, str]] = []
+    manifest = ManifestHeader()
     for url, export in zip(urls, exports, strict=True):
         if export is None:
-            manifest.append({"sourceFileUrl": url, "outcome": "skipped", "reason": "not_found"})
+            manifest.skipped(url)
             continue
         name = first.filename if duplicate else export.filename
         name = namer.claim(_display_name(name, state))
         entries.append((name, export.content))
-        manifest.append({"sourceFileUrl": url, "outcome": "ok", "entry": name})
+        manifest.ok(url, name)
     non_ascii = state is not None and state.has("non-ascii-filename")
     headers = {"Content-Disposition": content_disposition(
         NON_ASCII_BATCH_FILENAME if non_ascii else BATCH_FILENAME)}
-    encoded = base64.b64encode(json.dumps(manifest, separators=(",", ":")).encode())
-    if len(encoded) <= _MAX_MANIFEST_HEADER:
-        headers["X-Export-Manifest"] = encoded.decode("ascii")
+    manifest.add_to(headers)
     return Response(build_zip(entries), media_type="application/zip", headers=headers)
-
-
-def _expired(expired_at: int) -> ApiProblem:
-    expired = datetime.fromtimestamp(expired_at, tz=UTC)
-    return ApiProblem(410, f"This exported URL expired at {expired:%Y-%m-%dT%H:%M:%SZ}; "
-                           "request a new one.")
-
-
-def _json(payload: dict[str, Any], status: int = 200) -> Response:
-    return Response(json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-                    status_code=status, media_type="application/json")
-
-

@@ -11,7 +11,6 @@ import functools
 import logging
 import tempfile
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
 import anyio
 from anyio import to_thread
@@ -19,8 +18,10 @@ from connexion import AsyncApp
 from connexion.middleware.lifespan import Lifespan
 
 from export_contract.application import build_app
+from export_contract.routes import base_path
 from export_contract.settings import Settings
 from export_contract.signing import UrlSigner
+from export_contract.spec import load_spec
 
 from .handlers import ReferenceHandlers
 from .job_handlers import JobHandlers
@@ -33,19 +34,6 @@ __all__ = ["create_app", "create_app_from_env"]
 logger = logging.getLogger("reference_impl")
 
 
-class _Operations:
-    """Several handler objects as one: each operation is looked up in each, in order."""
-
-    def __init__(self, *parts: object) -> None:
-        self._parts = parts
-
-    def __getattr__(self, name: str) -> Any:
-        for part in self._parts:
-            if hasattr(part, name):
-                return getattr(part, name)
-        raise AttributeError(name)
-
-
 def create_app(settings: Settings | None = None) -> AsyncApp:
     settings = settings or Settings()
     store = ExportStore(settings.data_dir,
@@ -55,8 +43,11 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     urls = ExportedUrls(signer, settings.url_ttl_seconds)
     jobs = Jobs(store, settings, url_signer=signer,
                 webhook_secret=_webhook_secret(settings))
-    handlers = _Operations(ReferenceHandlers(store, urls, settings), JobHandlers(jobs, settings))
-    return build_app(handlers, settings, import_name=__name__,
+    spec = load_spec("reference")
+    api_prefix = base_path(spec)
+    return build_app(ReferenceHandlers(store, urls, settings, api_prefix), settings,
+                     optional=[JobHandlers(jobs, settings, api_prefix)],
+                     import_name=__name__, spec=spec,
                      lifespan=_serving(store, jobs, settings.sweep_interval_seconds))
 
 

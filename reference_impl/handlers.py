@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from anyio import to_thread
@@ -15,11 +12,20 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response, StreamingResponse
 
 from export_contract.filenames import content_disposition
-from export_contract.outcomes import batch_source_urls, nothing_resolved, url_mode_batch
+from export_contract.outcomes import (
+    batch_source_urls,
+    empty_upload,
+    export_not_found,
+    exported_url_claims,
+    exported_url_gone,
+    nothing_deleted,
+    nothing_resolved,
+    url_mode_batch,
+)
 from export_contract.problems import ApiProblem
 from export_contract.registration_rules import RegistrationError, read_registration_form
+from export_contract.responses import ManifestHeader, json_response
 from export_contract.settings import Settings
-from export_contract.signing import TokenExpired, TokenInvalid
 from export_contract.zipnames import EntryNamer
 
 from .storage import (
@@ -37,23 +43,24 @@ from .streaming import prefetched, read_verified
 from .urls import ExportedUrls
 from .zipping import ZipEntry, build_zip
 
-__all__ = ["ReferenceHandlers", "json_response", "request_base_url", "stored_call"]
+__all__ = ["ReferenceHandlers", "request_base_url", "stored_call"]
 
 logger = logging.getLogger("reference_impl")
 
 BATCH_FILENAME = "exports.zip"
 FILES_ROUTE = "/viewer/exports/files/"
-_MAX_MANIFEST_HEADER = 8 * 1024
 _BUSY_RETRY_AFTER_SECONDS = 1
 
 T = TypeVar("T")
 
 
 class ReferenceHandlers:
-    def __init__(self, store: ExportStore, urls: ExportedUrls, settings: Settings) -> None:
+    def __init__(self, store: ExportStore, urls: ExportedUrls, settings: Settings,
+                 api_prefix: str) -> None:
         self.store = store
         self.urls = urls
         self.settings = settings
+        self.api_prefix = api_prefix  # the spec's base path, e.g. `/api`
 
     # -- downloads ---------------------------------------------------------------------------
 
@@ -62,8 +69,7 @@ class ReferenceHandlers:
         url = body["sourceFileUrl"]
         export = await stored_call(self.store.get, url)
         if export is None:
-            raise ApiProblem(404, f"No export is registered for sourceFileUrl {url}; "
-                                  "register it first.", title="Export not found")
+            raise export_not_found(url)
         if response_type == "urls":
             return json_response({"success": True, "exportedUrl": self._exported_url(export)})
         return await self._file_response(export)
@@ -81,20 +87,10 @@ class ReferenceHandlers:
         return await self._zip_response(urls, exports)
 
     async def get_exported_file(self, token: str) -> Response:
-        try:
-            claims = self.urls.signer.verify(token)
-        except TokenExpired as exc:
-            expired = datetime.fromtimestamp(exc.expired_at, tz=UTC)
-            raise ApiProblem(410, f"This exported URL expired at {expired:%Y-%m-%dT%H:%M:%SZ}; "
-                                  "request a new one.") from exc
-        except TokenInvalid as exc:
-            raise ApiProblem(403, "This exported URL's signature does not match; use the URL "
-                                  "exactly as the backend issued it.",
-                             title="Invalid exported URL", slug="invalid-url") from exc
-        export = await stored_call(self.store.get, str(claims.get("u", "")))
-        if export is None or export.sha256[:32] != claims.get("h"):
-            raise ApiProblem(404, "The export behind this URL was removed or replaced; "
-                                  "request a new URL.", title="Export not found")
+        claims = exported_url_claims(self.urls.signer, token)
+        export = await stored_call(self.store.get, claims.source_file_url)
+        if export is None or not claims.matches(export.sha256):
+            raise exported_url_gone()
         return await self._file_response(export)
 
     # -- registration ------------------------------------------------------------------------
@@ -124,8 +120,7 @@ class ReferenceHandlers:
 
     async def delete_export(self, source_file_url: str) -> Response:
         if not await stored_call(self.store.delete, source_file_url):
-            raise ApiProblem(404, f"No export is registered for sourceFileUrl "
-                                  f"{source_file_url}; nothing was deleted.")
+            raise nothing_deleted(source_file_url)
         return json_response({"success": True, "sourceFileUrl": source_file_url})
 
     # -- helpers -----------------------------------------------------------------------------
@@ -137,8 +132,7 @@ class ReferenceHandlers:
                                        content_type=content_type,
                                        max_bytes=self.settings.max_upload_bytes)
         except EmptyUpload as exc:
-            raise ApiProblem(400, "file: the uploaded file is empty; exports must have at least "
-                                  "one byte.") from exc
+            raise empty_upload() from exc
         except UploadTooLarge as exc:
             raise ApiProblem(413, f"file: {exc}; nothing was registered.") from exc
         except StorageFull as exc:
@@ -147,7 +141,7 @@ class ReferenceHandlers:
                                   "registered. Free some space and retry.") from exc
 
     def _exported_url(self, export: StoredExport) -> str:
-        base = request_base_url(self.settings)
+        base = request_base_url(self.settings, self.api_prefix)
         return f"{base}{FILES_ROUTE}{self.urls.token_for(export)}"
 
     async def _file_response(self, export: StoredExport) -> Response:
@@ -166,25 +160,22 @@ class ReferenceHandlers:
                             exports: Sequence[StoredExport | None]) -> Response:
         namer = EntryNamer()
         entries: list[ZipEntry] = []
-        manifest = _Manifest(_MAX_MANIFEST_HEADER)
+        manifest = ManifestHeader()
         for url, export in zip(urls, exports, strict=True):
             if export is None:
-                manifest.add({"sourceFileUrl": url, "outcome": "skipped",
-                              "reason": "not_found"})
+                manifest.skipped(url)
                 continue
             name = namer.claim(export.filename)
             entries.append(ZipEntry(name, self.store.blob_path(export.sha256), export.size,
                                     export.xxh3, export.content_type))
-            manifest.add({"sourceFileUrl": url, "outcome": "ok", "entry": name})
+            manifest.ok(url, name)
         # Every blob is checked before the first byte leaves: a broken one is a clean 500.
         await to_thread.run_sync(self._check_blobs, [e for e in exports if e is not None])
         chunks, length = build_zip(entries, self.settings.zip_chunk_bytes)
         headers = {"Content-Disposition": content_disposition(BATCH_FILENAME)}
         if length is not None:
             headers["Content-Length"] = str(length)
-        encoded = manifest.header_value()
-        if encoded is not None:
-            headers["X-Export-Manifest"] = encoded
+        manifest.add_to(headers)
         return StreamingResponse(prefetched(chunks), media_type="application/zip",
                                  headers=headers)
 
@@ -199,34 +190,6 @@ class ReferenceHandlers:
             logger.error("stored file for %s is unreadable: %s", export.source_file_url, exc)
             raise ApiProblem(500, "A stored export file is missing or damaged; nothing was "
                                   "sent. The operator must re-register it.") from exc
-
-
-class _Manifest:
-    """The X-Export-Manifest header: base64 JSON of each item's outcome, when it fits.
-
-    Built as the items are named, and dropped as soon as it cannot fit, so a batch of
-    65,535 items does not hold a second description of itself in memory.
-    """
-
-    def __init__(self, max_header_bytes: int) -> None:
-        self._max_json_bytes = max_header_bytes // 4 * 3  # base64 grows 3 bytes to 4
-        self._items: list[bytes] | None = []
-        self._size = 2  # the brackets
-
-    def add(self, outcome: dict[str, str]) -> None:
-        if self._items is None:
-            return
-        item = json.dumps(outcome, separators=(",", ":")).encode()
-        self._size += len(item) + (1 if self._items else 0)
-        if self._size > self._max_json_bytes:
-            self._items = None
-        else:
-            self._items.append(item)
-
-    def header_value(self) -> str | None:
-        if self._items is None:
-            return None
-        return base64.b64encode(b"[" + b",".join(self._items) + b"]").decode("ascii")
 
 
 async def stored_call(call: Callable[..., T], *args: Any) -> T:
@@ -254,21 +217,12 @@ def _storage_problem(exc: StorageError) -> ApiProblem:
     return ApiProblem(500, f"{what}. The operator must check the data directory.")
 
 
-def json_response(payload: dict[str, Any], status: int = 200,
-                  headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-                    status_code=status, media_type="application/json", headers=headers)
-
-
-def request_base_url(settings: Settings) -> str:
-    """Where URLs the backend issues point: the public base URL, else the request's own."""
+def request_base_url(settings: Settings, api_prefix: str) -> str:
+    """Where URLs the backend issues point: the public base URL, else the request's own
+    (`scheme://host{root_path}{api_prefix}`)."""
     base = settings.public_base_url
     if base is None:
         request_url = current_request.url
-        base = f"{request_url.scheme}://{request_url.netloc}{_api_root()}"
+        root_path = str(current_request.scope.get("root_path", ""))
+        base = f"{request_url.scheme}://{request_url.netloc}{root_path}{api_prefix}"
     return base.rstrip("/")
-
-
-def _api_root() -> str:
-    scope = current_request.scope
-    return str(scope.get("root_path", "")) + "/api"

@@ -21,10 +21,11 @@ from export_contract.callback_urls import (
 from export_contract.filenames import content_disposition
 from export_contract.jobs import job_name, job_source_urls, job_zip_filename
 from export_contract.problems import ApiProblem
+from export_contract.responses import json_response
 from export_contract.settings import Settings
 from export_contract.signing import TokenExpired, TokenInvalid
 
-from .handlers import json_response, request_base_url, stored_call
+from .handlers import request_base_url, stored_call
 from .job_links import BadCursor
 from .job_store import JobRecord
 from .jobs import Jobs
@@ -42,9 +43,10 @@ _RESOLVE_TIMEOUT_SECONDS = 5
 
 
 class JobHandlers:
-    def __init__(self, jobs: Jobs, settings: Settings) -> None:
+    def __init__(self, jobs: Jobs, settings: Settings, api_prefix: str) -> None:
         self.jobs = jobs
         self.settings = settings
+        self.api_prefix = api_prefix  # the spec's base path, e.g. `/api`
 
     async def create_export_job(self, body: dict[str, Any]) -> Response:
         urls = job_source_urls(body, self.settings.max_job_items)
@@ -53,7 +55,7 @@ class JobHandlers:
             await self._check_callback(callback_url)
         create = functools.partial(
             self.jobs.store.create, name=job_name(body.get("name")), items=urls,
-            callback_url=callback_url, base_url=request_base_url(self.settings),
+            callback_url=callback_url, base_url=request_base_url(self.settings, self.api_prefix),
             owner=self.jobs.store.store.process_name, now=self.jobs.clock())
         record = await stored_call(create)
         self.jobs.start()

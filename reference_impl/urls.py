@@ -6,7 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
-from export_contract.signing import UrlSigner
+from export_contract.signing import UrlSigner, export_token
 
 from .storage import StorageError, StoredExport
 
@@ -65,6 +65,5 @@ class ExportedUrls:
         self.ttl_seconds = ttl_seconds
 
     def token_for(self, export: StoredExport) -> str:
-        # The blob hash binds the URL to these bytes: a replaced export does not leak through.
-        return self.signer.sign({"u": export.source_file_url, "h": export.sha256[:32]},
-                                self.ttl_seconds)
+        return export_token(self.signer, export.source_file_url, export.sha256,
+                            self.ttl_seconds)
