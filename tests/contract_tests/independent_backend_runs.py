@@ -27,7 +27,7 @@ from contract_tests.runner import VerifyOptions, VerifyReport
 BACKENDS_DIR = Path(__file__).resolve().parents[1] / "backends"
 ORIGIN = "https://app.example.com"
 # Small on purpose: a bug must be caught by the fixed probes and the first few examples.
-MAX_EXAMPLES = 5
+MAX_EXAMPLES = 2
 SEED = 20261125
 STARTUP_TIMEOUT = 30.0
 

@@ -22,7 +22,7 @@ from contract_tests.runner import VerifyError, VerifyOptions, VerifyReport, run_
 BASE_URL = "http://testserver/api"
 ORIGIN = "https://app.example.com"
 # Small on purpose: a breakage must be caught by the fixed probes and the first few examples.
-MAX_EXAMPLES = 5
+MAX_EXAMPLES = 2
 SEED = 20261123
 
 SHOULD_BREAKAGES = [b for b in BREAKAGES if b.level == "SHOULD"]
