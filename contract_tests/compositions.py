@@ -21,7 +21,7 @@ from .downloads import judge_file_response
 from .exports import KnownExport, collision_groups, unknown_url
 from .observers import BATCH_PATH
 from .showing import shown, shown_body
-from .url_mode import IssuedUrls, follow_exported_urls, judge_batch_urls
+from .url_mode import IssuedUrls, everything_skipped, follow_exported_urls, judge_batch_urls
 from .verdicts import Verdicts
 from .zips import judge_zip
 
@@ -110,13 +110,7 @@ def judge_none_resolved(exchange: Exchange, verdicts: Verdicts, *, batch_urls: b
         verdicts.ok("none-resolved-not-found")
         return
     if batch_urls and exchange.status == 200:
-        try:
-            body = exchange.json()
-        except ValueError:
-            body = None
-        urls = body.get("exportedUrls") if isinstance(body, dict) else None
-        skipped = body.get("skipped") if isinstance(body, dict) else None
-        if urls == [] and isinstance(skipped, list) and len(skipped) >= 1:
+        if everything_skipped(exchange):
             verdicts.ok("none-resolved-not-found")
             return
         verdicts.fail("none-resolved-not-found", exchange.evidence(

@@ -11,6 +11,7 @@ from .exports import KnownExport, unknown_url
 from .observers import BATCH_PATH, SINGLE_PATH
 from .results import Evidence
 from .showing import shown, shown_body, shown_json
+from .url_mode import everything_skipped
 from .verdicts import Verdicts
 from .zip_inspection import inspect_zip
 
@@ -105,7 +106,7 @@ def _unresolvable_strings(client: ProbeClient, verdicts: Verdicts) -> None:
                     "sourceFileUrl") + f" {shown(value)}"
             ex = client.post_json(path, body, params=params)
             batch_urls = path == BATCH_PATH
-            ok = ex.status in (400, 404) or (batch_urls and _all_skipped(ex))
+            ok = ex.status in (400, 404) or (batch_urls and everything_skipped(ex))
             allowed = ("400, 404, or 200 with the item in skipped" if batch_urls
                        else "400 or 404")
             verdicts.judge("identifier-unresolvable-string", [] if ok else [ex.evidence(
@@ -114,18 +115,6 @@ def _unresolvable_strings(client: ProbeClient, verdicts: Verdicts) -> None:
             verdicts.judge("identifier-non-url-rejected", [] if ex.status == 400 else [
                 ex.evidence(f"{what} answered {ex.status}; the reference refuses anything but "
                             "an absolute http(s) URL of at most 2048 characters with 400")])
-
-
-def _all_skipped(ex: Exchange) -> bool:
-    """A batch URL-mode 200 with no exported URL and the items in skipped (rule S2)."""
-    if ex.status != 200:
-        return False
-    try:
-        body = ex.json()
-    except ValueError:
-        return False
-    return (isinstance(body, dict) and body.get("exportedUrls") == []
-            and isinstance(body.get("skipped"), list) and bool(body["skipped"]))
 
 
 def _expect_400(verdicts: Verdicts, check_id: str, ex: Exchange, what: str) -> None:

@@ -22,8 +22,8 @@ from .results import Evidence
 from .showing import shown, shown_body
 from .verdicts import Verdicts
 
-__all__ = ["IssuedUrls", "follow_exported_urls", "is_absolute_http_url", "judge_batch_urls",
-           "judge_single_url"]
+__all__ = ["IssuedUrls", "everything_skipped", "follow_exported_urls", "is_absolute_http_url",
+           "judge_batch_urls", "judge_single_url"]
 
 _REVISIT_AT_MOST = 4
 
@@ -36,6 +36,18 @@ def is_absolute_http_url(value: object) -> bool:
     except httpx.InvalidURL:
         return False
     return url.scheme in ("http", "https") and bool(url.host)
+
+
+def everything_skipped(exchange: Exchange) -> bool:
+    """A batch URL-mode 200 with no exported URL and the items in skipped (allowed by S2)."""
+    if exchange.status != 200:
+        return False
+    try:
+        body = exchange.json()
+    except ValueError:
+        return False
+    return (isinstance(body, dict) and body.get("exportedUrls") == []
+            and isinstance(body.get("skipped"), list) and bool(body["skipped"]))
 
 
 @dataclass

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from broken import API_KEY, BREAKAGES, SOURCE_URLS, Breakage, make_backend
+from independent_backend_runs import summary
 
 from contract_tests.catalogue import CHECKS, checks_for_rule
 from contract_tests.rules import RULES_BY_ID
@@ -71,20 +72,10 @@ def reports() -> Reports:
     return Reports()
 
 
-def _summary(report: VerifyReport) -> str:
-    """The failing checks with their first evidence, for assertion messages."""
-    lines = [f"exit {report.exit_code}; failed rules: {', '.join(report.failed_rule_ids) or '-'}"]
-    for outcome in report.checks:
-        if outcome.status == "FAIL":
-            first = outcome.evidence[0].message if outcome.evidence else outcome.reason
-            lines.append(f"  {outcome.id} ({', '.join(outcome.rule_ids)}): {first}")
-    return "\n".join(lines)
-
-
 def test_verify_passes_independent_correct_backend_in_strict_mode(reports: Reports) -> None:
     report = reports.get(None, strict=True, profile="reference")
 
-    assert report.exit_code == 0, _summary(report)
+    assert report.exit_code == 0, summary(report)
     assert report.failed_check_ids == ()
     # Agreement only counts where the checks looked: all of them ran, except those that need
     # what this run lacks (an archive past 4 GiB, declared limits, a rate limit hit).
@@ -99,9 +90,9 @@ def test_verify_fails_exactly_the_rules_a_breakage_breaks(reports: Reports,
                                                            breakage: Breakage) -> None:
     report = reports.gating(breakage)
 
-    assert report.exit_code == 1, f"{breakage.description}: not caught\n{_summary(report)}"
+    assert report.exit_code == 1, f"{breakage.description}: not caught\n{summary(report)}"
     assert set(report.failed_rule_ids) == {breakage.rule, *breakage.also}, (
-        f"{breakage.description}: wrong rules\n{_summary(report)}")
+        f"{breakage.description}: wrong rules\n{summary(report)}")
 
 
 @pytest.mark.parametrize("breakage", LENIENT_BREAKAGES, ids=[b.id for b in LENIENT_BREAKAGES])
@@ -109,10 +100,10 @@ def test_plain_gate_passes_should_and_ref_breakages(reports: Reports,
                                                      breakage: Breakage) -> None:
     report = reports.get(breakage, strict=False)
 
-    assert report.exit_code == 0, _summary(report)
+    assert report.exit_code == 0, summary(report)
     if breakage.level == "SHOULD":
         # Not hidden either: the breach is reported as a warning.
-        assert breakage.rule in report.warned_rule_ids, _summary(report)
+        assert breakage.rule in report.warned_rule_ids, summary(report)
 
 
 def test_every_check_fails_on_some_broken_backend(reports: Reports) -> None:
