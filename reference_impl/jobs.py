@@ -69,10 +69,13 @@ class Jobs:
         self.sender.stop()
 
     def _housekeep(self) -> None:
-        """Take over orphaned jobs and expire complete ones: now, then every interval."""
+        """Take over orphaned jobs and webhooks, expire complete jobs: now, then every
+        interval."""
         while not self._stopping.is_set():
             try:
                 self.runner.check()
+                if self.outbox.release_ended_leases(self.clock()):
+                    self.sender.wake()
                 self.outbox.forget_settled(self.clock())
             except StorageError as exc:  # a locked database must not stop the thread
                 logger.warning("export jobs: %s", exc)

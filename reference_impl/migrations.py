@@ -64,6 +64,8 @@ _STEPS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX webhook_outbox_due ON webhook_outbox (state, next_attempt_at)",
     ),
+    # 3: which process holds a delivery's lease, so a crashed process's are taken at once.
+    ("ALTER TABLE webhook_outbox ADD COLUMN leased_by TEXT",),
 )
 SCHEMA_VERSION = len(_STEPS)
 

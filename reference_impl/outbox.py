@@ -2,9 +2,10 @@
 
 A state change and its event commit together, so a crash can lose neither one without the
 other, and the job never waits for a delivery (rule J7). Deliveries claim due rows for a
-lease, so several processes sharing the data dir do not send the same attempt twice; a
-process that dies mid-delivery leaves the row to be claimed again once the lease ends (the
-receiver may then see the event twice, with the same event id).
+lease, so several processes sharing the data dir do not send the same attempt twice. A lease
+names its process: one left by a process that has ended (a crash mid-delivery) is released at
+once (`release_ended_leases`, at start-up and then periodically) rather than waited out; the
+receiver may then see the event twice, with the same event id.
 """
 
 from __future__ import annotations
@@ -43,15 +44,33 @@ class Outbox:
         self.store = store
 
     def claim_due(self, now: float, *, lease_seconds: float, limit: int) -> list[Delivery]:
-        """Up to `limit` due deliveries, each leased to the caller for `lease_seconds`."""
+        """Up to `limit` due deliveries, each leased to this process for `lease_seconds`."""
+        owner = self.store.process_name
         with self.store.writing("no webhook was sent") as db:
             rows = db.execute(
                 "SELECT event_id, job_id, url, body, attempts FROM webhook_outbox "
                 "WHERE state = ? AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
                 (PENDING, now, limit)).fetchall()
-            db.executemany("UPDATE webhook_outbox SET next_attempt_at = ? WHERE event_id = ?",
-                           [(now + lease_seconds, row[0]) for row in rows])
+            db.executemany("UPDATE webhook_outbox SET next_attempt_at = ?, leased_by = ? "
+                           "WHERE event_id = ?",
+                           [(now + lease_seconds, owner, row[0]) for row in rows])
         return [Delivery(row[0], row[1], row[2], bytes(row[3]), row[4]) for row in rows]
+
+    def release_ended_leases(self, now: float) -> int:
+        """Make deliveries leased by processes that have ended due now; how many there were."""
+        with self.store.reading() as db:  # most rounds find none: no write lock for them
+            leases = db.execute("SELECT event_id, leased_by FROM webhook_outbox WHERE state = ? "
+                                "AND leased_by IS NOT NULL AND next_attempt_at > ?",
+                                (PENDING, now)).fetchall()
+        ended = [(now, event_id, owner) for event_id, owner in leases
+                 if not self.store.is_live_process(owner)]
+        if not ended:
+            return 0
+        with self.store.writing("webhooks of an ended process were left leased") as db:
+            # Only if still leased by the ended process (another may have released it first).
+            db.executemany("UPDATE webhook_outbox SET next_attempt_at = ?, leased_by = NULL "
+                           "WHERE event_id = ? AND leased_by = ? AND state = 'pending'", ended)
+        return len(ended)
 
     def settle(self, event_id: str, *, result: str, delivered: bool,
                retry_at: float | None) -> None:
@@ -59,8 +78,9 @@ class Outbox:
         state = DELIVERED if delivered else (PENDING if retry_at is not None else FAILED)
         with self.store.writing("the webhook attempt was not recorded") as db:
             db.execute("UPDATE webhook_outbox SET state = ?, attempts = attempts + 1, "
-                       "next_attempt_at = COALESCE(?, next_attempt_at), last_result = ? "
-                       "WHERE event_id = ?", (state, retry_at, result[:500], event_id))
+                       "next_attempt_at = COALESCE(?, next_attempt_at), last_result = ?, "
+                       "leased_by = NULL WHERE event_id = ?",
+                       (state, retry_at, result[:500], event_id))
 
     def next_due(self) -> float | None:
         """When the earliest pending delivery is due (None: nothing pending)."""

@@ -6,6 +6,7 @@ import itertools
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,7 +24,10 @@ from job_support import (
 
 from export_contract.settings import Settings
 from export_contract.webhook_signing import SignatureMismatch, verify_webhook
+from reference_impl.job_store import JobStore
 from reference_impl.job_zip import BuiltZip, JobZipBuilder
+from reference_impl.outbox import Outbox
+from reference_impl.storage import ExportStore
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(60)]
 
@@ -175,3 +179,21 @@ async def test_a_callback_that_is_not_an_absolute_http_url_is_400(
         response = await client.post(JOBS, json=items(A) | {"callbackUrl": callback})
         assert response.status_code == 400, response.text
         assert "callbackUrl" in response.json()["detail"]
+
+
+async def test_a_delivery_leased_by_an_ended_process_is_sent_without_waiting_out_its_lease(
+        settings: Settings, receiver: Receiver) -> None:
+    # bench/jobs.py found it: after a kill -9, the events the killed process had claimed
+    # waited out their lease (40 s) before the restarted server sent them.
+    settings = _private_allowed(settings)
+    other = ExportStore(settings.data_dir)  # a process that claims a delivery, then dies
+    jobs = JobStore(other)
+    job = jobs.create(name="exports", items=[A], callback_url=receiver.url,
+                      base_url="http://testserver/api", owner=other.process_name, now=1.0)
+    jobs.fail(job.id, "export_failed", "failed", now=1.0,
+              notice=lambda event, record: json.dumps({"event": event}).encode())
+    (claimed,) = Outbox(other).claim_due(time.time(), lease_seconds=3600, limit=1)
+    other.close()
+    async with job_client(settings):
+        (delivery,) = receiver.wait_for(1, timeout=10)
+    assert delivery.headers["x-export-event-id"] == claimed.event_id
