@@ -54,6 +54,7 @@ from starlette.routing import Route
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from measure import ServerProcess, peak_rss_mib, reset_peak_rss
+from server_processes import child_pids  # on the path through measure
 
 from export_contract.serving import base_url_of, bind_socket
 from export_contract.webhook_signing import (
@@ -151,6 +152,7 @@ class JobsFigures:
     repeats: int  # deliveries of an event id already received (at least once: allowed)
     peak_rss_mib: list[float]  # per server process, across restarts
     crashed_at: str = ""  # what the jobs were when the server was killed
+    processing_at_crash: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -180,6 +182,9 @@ def report(runs: Sequence[JobsFigures]) -> str:
         if run.crashed_at:
             lines.append(f"{run.label}: SIGKILL of every server process when {run.crashed_at}; "
                          "restarted on the same data dir")
+            if not run.processing_at_crash:
+                lines.append(f"{run.label}: no job was processing at the crash, so it tested "
+                             "little: give more jobs or items")
         lines += [f"{run.label}: FAILED: {problem}" for problem in run.problems]
     if all(run.ok for run in runs):
         lines.append("invariants held: no job lost, none left processing, every event "
@@ -201,10 +206,13 @@ def _serve(data_dir: Path, workers: int) -> ServerProcess:
 
 
 def _kill(server: ServerProcess) -> None:
-    """SIGKILL the supervisor first (so it starts no new worker), then each worker."""
-    workers = [pid for pid in server.worker_pids() if pid != server.pid]
+    """SIGKILL the supervisor first (so it starts no new worker), then each of its children.
+
+    One by one rather than by process group: the server shares this script's group.
+    """
+    children = child_pids(server.pid)
     os.kill(server.pid, signal.SIGKILL)
-    for pid in workers:
+    for pid in children:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     server.stop()
@@ -392,6 +400,7 @@ def run_jobs(*, jobs: int = 200, items: int = 20, kib: int = 16, workers: int = 
     peaks = _Peaks()
     seen_complete: dict[str, float] = {}
     crashed_at = ""
+    processing_at_crash = 0
     deadline = time.monotonic() + timeout
     with tempfile.TemporaryDirectory(prefix="jobs-bench-") as folder, receiving() as receiver:
         data_dir = Path(folder) / "data"
@@ -411,6 +420,8 @@ def run_jobs(*, jobs: int = 200, items: int = 20, kib: int = 16, workers: int = 
                                            until_complete=max(1, int(jobs * _CRASH_AFTER))))
                 peaks.read(server.worker_pids())
                 crashed_at = _census(listed)
+                processing_at_crash = sum(1 for job in listed.values()
+                                          if job["state"] == "processing")
                 _kill(server)
                 server = _serve(data_dir, workers)
                 server.__enter__()
@@ -436,7 +447,7 @@ def run_jobs(*, jobs: int = 200, items: int = 20, kib: int = 16, workers: int = 
                         if j in seen_complete],
         states=states, interrupted=sum(1 for job in final.values() if _interrupted(job)),
         deliveries=deliveries, repeats=repeats, peak_rss_mib=list(peaks.by_pid.values()),
-        crashed_at=crashed_at, problems=problems)
+        crashed_at=crashed_at, processing_at_crash=processing_at_crash, problems=problems)
 
 
 def _poll_reading_peaks(server: ServerProcess, created: dict[str, float],
