@@ -4,7 +4,8 @@
     python bench/all.py --quick        # smaller runs, about 1 minute (a smoke test)
     python bench/all.py --out FILE     # somewhere else than BENCHMARKS.md
 
-Zip streaming and load are called in-process (`run_zip_stream`, `run_load`); verify speed
+Zip streaming, load and export jobs are called in-process (`run_zip_stream`, `run_load`,
+`run_jobs`); verify speed
 and mock throughput run as their own scripts, whose printed tables are copied in. A
 benchmark that fails is reported as such in the file, and the exit status is 1.
 """
@@ -29,6 +30,8 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
+from jobs import report as jobs_report  # noqa: E402
+from jobs import run_jobs  # noqa: E402
 from load import run_load  # noqa: E402
 
 FLOOD = 500  # stalled connections held beside the load in its second phase
@@ -104,6 +107,15 @@ def _script(name: str, *args: str) -> str:
     return result.stdout
 
 
+def _jobs(count: int, items: int) -> str:
+    """Both runs of bench/jobs.py; a broken invariant fails the section."""
+    runs = [run_jobs(jobs=count, items=items), run_jobs(jobs=count, items=items, crash=True)]
+    text = jobs_report(runs)
+    if not all(run.ok for run in runs):
+        raise RuntimeError(text)
+    return text
+
+
 def _run(section: Section, produce: Callable[[], str]) -> Section:
     print(f"running: {section.title} ...", file=sys.stderr, flush=True)
     started = time.monotonic()
@@ -146,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     workers = max(2, os.cpu_count() or 1)
     files, mib = (20, 5) if quick else (100, 10)
     clients, seconds = (16, 10.0) if quick else (64, 30.0)
+    job_count, job_items = (40, 10) if quick else (200, 20)
     verify_counts = ["5", "10"] if quick else ["10", "25", "50"]
     mock_args = (["--duration", "2", "--rounds", "1", "--warmup", "1"] if quick else [])
 
@@ -169,6 +182,18 @@ def main(argv: list[str] | None = None) -> int:
             "held beside the clients: their p50/p99 with and without, and no error."),
             lambda: run_load(clients=clients, duration=seconds, workers=workers,
                              flood=FLOOD).report()),
+        _run(Section(
+            "Export jobs",
+            f"python bench/jobs.py --jobs {job_count} --items {job_items}",
+            f"{job_count} jobs of {job_items} registered items created at once against `serve "
+            "--workers 2`, each with a callback to a local receiver that checks signatures: "
+            "time from creating a job to seeing it `complete`, to the last job's first "
+            "webhook, and each server process's peak RSS. Then the same with every server "
+            "process killed (SIGKILL) once part of the jobs is complete, and the server "
+            "restarted on the same data dir. Every job must end `complete` (after the crash, "
+            "`error`/`interrupted` is allowed), none `processing`, none lost, and every event "
+            "arrive at least once with a valid signature and one id."),
+            lambda: _jobs(job_count, job_items)),
         _run(Section(
             "Verify speed",
             " ".join(["python bench/verify_speed.py", *verify_counts]),
