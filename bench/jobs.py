@@ -64,7 +64,7 @@ from export_contract.webhook_signing import (
     verify_webhook,
 )
 
-__all__ = ["JobsFigures", "run_jobs"]
+__all__ = ["BenchFailed", "JobsFigures", "run_jobs"]
 
 KEY = "jobs-bench-key-0123456789"
 SECRET = "jobs-bench-webhook-secret-0123456789"
@@ -76,6 +76,10 @@ _POLL_SECONDS = 0.2
 _ZIPS_CHECKED = 10
 # The crash comes once this share of the jobs is complete (the poll sees it a little later).
 _CRASH_AFTER = 0.1
+
+
+class BenchFailed(RuntimeError):
+    """The run could not finish (a job still processing at the deadline, a refused request)."""
 
 
 @dataclass
@@ -249,7 +253,7 @@ async def _register(base_url: str, urls: Sequence[str], kib: int, seed: int) -> 
             response = await client.post("/viewer/exports", data={"sourceFileUrl": url},
                                          files={"file": ("item.bin", content)})
             if response.status_code not in (200, 201):
-                raise RuntimeError(f"registering {url} failed: {response.status_code} "
+                raise BenchFailed(f"registering {url} failed: {response.status_code} "
                                    f"{response.text[:300]}")
 
     async with _client(base_url) as client:
@@ -273,7 +277,7 @@ async def _create(base_url: str, job_urls: Sequence[Sequence[str]], callback: st
             "name": f"bench-{number}", "callbackUrl": callback,
             "items": [{"sourceFileUrl": url} for url in urls]})
         if response.status_code != 202:
-            raise RuntimeError(f"creating job {number} failed: {response.status_code} "
+            raise BenchFailed(f"creating job {number} failed: {response.status_code} "
                                f"{response.text[:300]}")
         return str(response.json()["id"]), sent
 
@@ -301,7 +305,7 @@ async def _poll(base_url: str, created: dict[str, float], seen_complete: dict[st
                 deadline: float, *, until_complete: int | None = None
                 ) -> dict[str, dict[str, object]]:
     """Poll the list until no job is processing (or `until_complete` are complete); records
-    when each job was first seen complete. Raises TimeoutError at `deadline`."""
+    when each job was first seen complete. Raises BenchFailed at `deadline`."""
     async with _client(base_url, 2) as client:
         while True:
             jobs = await _list_all(client)
@@ -315,8 +319,8 @@ async def _poll(base_url: str, created: dict[str, float], seen_complete: dict[st
             if until_complete is None and not processing:
                 return jobs
             if now > deadline:
-                raise TimeoutError(f"{processing} of {len(created)} jobs still processing at "
-                                   "the deadline")
+                raise BenchFailed(f"{processing} of {len(created)} jobs still processing at "
+                                  "the deadline (--timeout)")
             await asyncio.sleep(_POLL_SECONDS)
 
 
@@ -465,9 +469,9 @@ def _poll_reading_peaks(server: ServerProcess, created: dict[str, float],
     reader.start()
     try:
         return asyncio.run(_poll(server.base_url, created, seen_complete, deadline))
-    except TimeoutError as exc:
-        raise SystemExit(f"jobs bench: {exc}; the server printed:\n"
-                         + "\n".join(server.banner[-30:])) from exc
+    except BenchFailed as exc:
+        raise BenchFailed(f"{exc}; the server's last lines:\n"
+                          + "\n".join(server.banner[-30:])) from exc
     finally:
         stop.set()
         reader.join()
@@ -513,11 +517,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in ("jobs", "items", "kib", "workers"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
-    runs = [run_jobs(jobs=args.jobs, items=args.items, kib=args.kib, workers=args.workers,
-                     timeout=args.timeout)]
-    if not args.no_crash:
-        runs.append(run_jobs(jobs=args.jobs, items=args.items, kib=args.kib,
-                             workers=args.workers, timeout=args.timeout, crash=True))
+    try:
+        runs = [run_jobs(jobs=args.jobs, items=args.items, kib=args.kib, workers=args.workers,
+                         timeout=args.timeout, crash=crash)
+                for crash in ([False] if args.no_crash else [False, True])]
+    except BenchFailed as exc:
+        print(f"jobs bench FAILED: {exc}", file=sys.stderr)
+        return 1
     print(report(runs))
     return 0 if all(run.ok for run in runs) else 1
 
