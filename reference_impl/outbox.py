@@ -68,9 +68,9 @@ class Outbox:
             return 0
         with self.store.writing("webhooks of an ended process were left leased") as db:
             # Only if still leased by the ended process (another may have released it first).
-            db.executemany("UPDATE webhook_outbox SET next_attempt_at = ?, leased_by = NULL "
-                           "WHERE event_id = ? AND leased_by = ? AND state = 'pending'", ended)
-        return len(ended)
+            return db.executemany("UPDATE webhook_outbox SET next_attempt_at = ?, leased_by = "
+                                  "NULL WHERE event_id = ? AND leased_by = ? AND state = ?",
+                                  [(*lease, PENDING) for lease in ended]).rowcount
 
     def settle(self, event_id: str, *, result: str, delivered: bool,
                retry_at: float | None) -> None:

@@ -197,3 +197,15 @@ async def test_a_delivery_leased_by_an_ended_process_is_sent_without_waiting_out
     async with job_client(settings):
         (delivery,) = receiver.wait_for(1, timeout=10)
     assert delivery.headers["x-export-event-id"] == claimed.event_id
+
+
+def test_a_delivery_leased_by_a_live_process_is_left_to_it(settings: Settings) -> None:
+    with ExportStore(settings.data_dir) as sender, ExportStore(settings.data_dir) as other:
+        jobs = JobStore(sender)
+        job = jobs.create(name="exports", items=[A], callback_url="http://127.0.0.1:9/hook",
+                          base_url="http://testserver/api", owner=sender.process_name, now=1.0)
+        jobs.fail(job.id, "export_failed", "failed", now=1.0,
+                  notice=lambda event, record: json.dumps({"event": event}).encode())
+        assert len(Outbox(sender).claim_due(time.time(), lease_seconds=3600, limit=1)) == 1
+        assert Outbox(other).release_ended_leases(time.time()) == 0
+        assert Outbox(other).claim_due(time.time(), lease_seconds=3600, limit=1) == []
