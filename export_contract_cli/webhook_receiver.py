@@ -171,9 +171,10 @@ class _Receiver:
 
     def _judge(self, request: Request, body: bytes, now: float) -> Delivery:
         event_id = request.headers.get(EVENT_ID_HEADER)
-        key = event_id if event_id is not None else f"(none) {now}"
-        self.seen[key] += 1
-        attempt = self.seen[key]
+        # Without an event id a delivery cannot be matched with another: each is a first one.
+        if event_id is not None:
+            self.seen[event_id] += 1
+        attempt = self.seen[event_id] if event_id is not None else 1
         signature, problem = _judge_signature(self.options, body,
                                               request.headers.get(SIGNATURE_HEADER), now)
         event, body_problem = _read_event(body)

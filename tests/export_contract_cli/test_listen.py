@@ -135,6 +135,7 @@ async def test_a_body_that_is_not_a_job_event_is_reported_and_still_answered() -
     assert "  body       the body is not JSON" in printed[0].splitlines()
     assert '  body       the body is not {"event": ..., "job": {...}}' in printed[1].splitlines()
     assert "(no X-Export-Event-Id header)" in printed[0]
+    assert "duplicate" not in printed[1]  # without an id, no delivery is another's retry
 
 
 def test_listen_refuses_a_short_secret_saying_how_to_make_one() -> None:
