@@ -138,6 +138,7 @@ export class ExportJobError extends ExportDownloadError {
     this.code = job.state === "error" ? String(job.error?.code ?? "error") : job.state;
   }
 }
+
 // ---------------------------------------------------------------------------------------------
 // Content-Disposition (RFC 6266 + RFC 8187)
 
