@@ -7,6 +7,7 @@ import warnings
 import click
 
 from .docs import docs
+from .listen import listen
 from .mock import mock
 from .register import register
 from .serve import serve
@@ -25,5 +26,5 @@ def main() -> None:
     """Mock, implement and enforce the export-download contract."""
 
 
-for _command in (serve, register, mock, docs, spec, verify):
+for _command in (serve, register, mock, docs, spec, verify, listen):
     main.add_command(_command)

@@ -1,10 +1,12 @@
-// Browser client for the export-download contract (client rules F6, U1-U3, E1).
+// Browser client for the export-download contract (client rules F6, U1-U3, E1, R1) and its
+// export jobs (J1-J6): start one, wait for it with progress, download its zip, cancel it.
 //
 // Dependency-free ES module: import it straight from a <script type="module">. Works against
 // any backend that implements the contract; nothing in here knows about the mock server.
 
 const SINGLE_PATH = "/viewer/exports/download";
 const BATCH_PATH = "/viewer/exports/download-batch";
+const JOBS_PATH = "/viewer/exports/jobs";
 
 export const FALLBACK_STEM = "canvas-export";
 export const BATCH_FALLBACK_FILENAME = "canvas-exports.zip";
@@ -33,7 +35,7 @@ const EXTENSIONS = new Map([
 
 /**
  * @typedef {"bad-request" | "unauthorized" | "not-found" | "rate-limited" | "server"
- *   | "network" | "protocol"} ExportErrorKind
+ *   | "network" | "protocol" | "gone" | "job-error" | "job-cancelled" | "job-gone"} ExportErrorKind
  */
 
 /**
@@ -43,6 +45,41 @@ const EXTENSIONS = new Map([
  * @property {string} filename
  * @property {"header" | "fallback"} filenameSource  where the name came from (rule F6)
  * @property {string} contentType  empty when the response had none
+ */
+
+/**
+ * @typedef {"processing" | "complete" | "error" | "cancelled" | "gone"} ExportJobState
+ */
+
+/**
+ * An export job as the service describes it (rule J2).
+ * @typedef {object} ExportJob
+ * @property {string} id
+ * @property {ExportJobState} state
+ * @property {string} name
+ * @property {string} createdAt
+ * @property {string} updatedAt
+ * @property {{done: number, total: number}} progress
+ * @property {string | null} downloadUrl  absolute; set only while `complete`
+ * @property {string | null} expiresAt
+ * @property {{code: string, message: string} | null} error  set only when `error`
+ */
+
+/**
+ * What `waitForExportJob` reports on every change.
+ * @typedef {object} ExportJobProgress
+ * @property {number} done
+ * @property {number} total
+ * @property {ExportJobState} state
+ */
+
+/**
+ * Where the service is and how to reach it; the same for every job function.
+ * @typedef {object} ServiceOptions
+ * @property {string} baseUrl  includes the `/api` prefix, e.g. `https://host/api`
+ * @property {string} [apiKey]  sent as `x-api-key` when non-empty
+ * @property {AbortSignal} [signal]
+ * @property {typeof fetch} [fetchImpl]
  */
 
 /**
@@ -73,6 +110,32 @@ export class ExportDownloadError extends Error {
     this.problem = extra.problem;
     /** seconds from `Retry-After` on a 429, when the header was readable */
     this.retryAfterSeconds = extra.retryAfterSeconds;
+    /**
+     * The same seconds, null when absent or unreadable (also on errors other than a 429).
+     * @type {number | null}
+     */
+    this.retryAfter = extra.retryAfterSeconds ?? null;
+  }
+}
+
+/**
+ * An export job that ended without a zip to download: its state is `error` (then `code` is
+ * the job's `error.code`, e.g. `not_found`), `cancelled` or `gone` (then `code` is the state).
+ */
+export class ExportJobError extends ExportDownloadError {
+  /**
+   * @param {ExportJob} job
+   * @param {string} message
+   */
+  constructor(job, message) {
+    super(/** @type {ExportErrorKind} */ (`job-${job.state}`), message, { status: 200 });
+    this.name = "ExportJobError";
+    /** the job as last seen */
+    this.job = job;
+    /** @type {"error" | "cancelled" | "gone"} */
+    this.state = job.state;
+    /** the job's `error.code` when it ended `error`, else its state */
+    this.code = job.state === "error" ? String(job.error?.code ?? "error") : job.state;
   }
 }
 
@@ -330,9 +393,12 @@ function routeUrl(baseUrl, batch, mode) {
 }
 
 function requestHeaders(apiKey) {
-  const headers = { "Content-Type": "application/json" };
-  if (apiKey) headers["x-api-key"] = apiKey;
-  return headers;
+  return { "Content-Type": "application/json", ...keyHeaders(apiKey) };
+}
+
+/** Only the key: a GET or DELETE has no body to describe. */
+function keyHeaders(apiKey) {
+  return apiKey ? { "x-api-key": apiKey } : {};
 }
 
 function requestBody(sourceFileUrls, batch) {
@@ -438,14 +504,219 @@ function protocolError(response, message) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Export jobs (rules J1-J6)
+
+const FINAL_FAILURES = new Set(["error", "cancelled", "gone"]);
+
+/**
+ * Starts an export job for `items` (rule J1) and returns the job, `processing` as a rule.
+ *
+ * @param {Array<string | {sourceFileUrl: string}>} items  source file URLs
+ * @param {ServiceOptions & {name?: string, callbackUrl?: string}} options
+ *   `name` names the zip (the service's default is `exports`); `callbackUrl` is POSTed the
+ *   job when it ends (rule J7)
+ * @returns {Promise<ExportJob>}
+ * @throws {ExportDownloadError}
+ */
+export async function startExportJob(items, {
+  baseUrl,
+  apiKey,
+  name,
+  callbackUrl,
+  signal,
+  fetchImpl = globalThis.fetch,
+}) {
+  const sourceFileUrls = Array.isArray(items)
+    ? items.map((item) => (typeof item === "string" ? item : item?.sourceFileUrl))
+    : items;
+  checkInput(baseUrl, sourceFileUrls);
+  const body = { items: sourceFileUrls.map((sourceFileUrl) => ({ sourceFileUrl })) };
+  if (name !== undefined) body.name = name;
+  if (callbackUrl !== undefined) body.callbackUrl = callbackUrl;
+  const url = jobsUrl(baseUrl);
+  const response = await send(fetchImpl, url, {
+    method: "POST",
+    headers: requestHeaders(apiKey),
+    body: JSON.stringify(body),
+    signal,
+  });
+  return readJob(response, Boolean(apiKey));
+}
+
+/**
+ * Polls the job until it is `complete` and resolves with it (its `downloadUrl` set), or
+ * rejects with an `ExportJobError` once it is `error`, `cancelled` or `gone`.
+ *
+ * `onProgress({done, total, state})` is called whenever one of the three changes (and for the
+ * first answer). A 429 while polling waits as long as its `Retry-After` asks (else
+ * `intervalMs`) and polls again; any other failure rejects. Aborting `signal` rejects with an
+ * `AbortError` and stops polling.
+ *
+ * @param {ExportJob | string} jobOrId
+ * @param {ServiceOptions & {onProgress?: (progress: ExportJobProgress) => void,
+ *   intervalMs?: number}} options  `intervalMs` between polls, default 1000
+ * @returns {Promise<ExportJob>}
+ * @throws {ExportDownloadError | ExportJobError | DOMException}
+ */
+export async function waitForExportJob(jobOrId, {
+  baseUrl,
+  apiKey,
+  onProgress,
+  signal,
+  intervalMs = 1000,
+  fetchImpl = globalThis.fetch,
+}) {
+  const url = jobUrl(baseUrl, jobOrId);
+  let last = "";
+  for (;;) {
+    throwIfAborted(signal);
+    let job;
+    try {
+      const response = await send(fetchImpl, url, { headers: keyHeaders(apiKey), signal });
+      job = await readJob(response, Boolean(apiKey));
+    } catch (error) {
+      if (!(error instanceof ExportDownloadError && error.kind === "rate-limited")) throw error;
+      await sleep(error.retryAfter === null ? intervalMs : error.retryAfter * 1000, signal);
+      continue;
+    }
+    const progress = {
+      done: job.progress?.done ?? 0,
+      total: job.progress?.total ?? 0,
+      state: job.state,
+    };
+    const seen = `${progress.done}/${progress.total}/${progress.state}`;
+    if (seen !== last) {
+      last = seen;
+      onProgress?.(progress);
+    }
+    if (job.state === "complete") return job;
+    if (FINAL_FAILURES.has(job.state)) throw jobEnded(job);
+    await sleep(intervalMs, signal);
+  }
+}
+
+/**
+ * Cancels a `processing` job, or deletes a `complete` one's zip (rule J5); returns the job as
+ * it is afterwards (a job already ended is returned unchanged).
+ *
+ * @param {ExportJob | string} jobOrId
+ * @param {ServiceOptions} options
+ * @returns {Promise<ExportJob>}
+ * @throws {ExportDownloadError}
+ */
+export async function cancelExportJob(jobOrId, {
+  baseUrl,
+  apiKey,
+  signal,
+  fetchImpl = globalThis.fetch,
+}) {
+  const url = jobUrl(baseUrl, jobOrId);
+  const response = await send(fetchImpl, url, { method: "DELETE", headers: keyHeaders(apiKey), signal });
+  return readJob(response, Boolean(apiKey));
+}
+
+/**
+ * Downloads a `complete` job's zip from its `downloadUrl` (no API key: the URL is signed,
+ * rule J6), named like any batch download (rule F6). A zip that has expired or was deleted
+ * rejects with kind `gone`.
+ *
+ * @param {ExportJob} job  as `waitForExportJob` resolved it
+ * @param {{signal?: AbortSignal, fetchImpl?: typeof fetch}} [options]
+ * @returns {Promise<FileResult>}
+ * @throws {ExportDownloadError}
+ */
+export async function downloadExportJob(job, { signal, fetchImpl = globalThis.fetch } = {}) {
+  if (!isHttpUrl(job?.downloadUrl)) {
+    const state = typeof job?.state === "string" ? job.state : "unknown";
+    throw new ExportDownloadError(
+      "bad-request",
+      `This export job has no zip to download (state ${state}); wait until it is complete.`,
+    );
+  }
+  const response = await send(fetchImpl, job.downloadUrl, { signal });
+  if (!response.ok) throw await errorFromResponse(response, false);
+  return readFileResult(response, true);
+}
+
+function jobsUrl(baseUrl) {
+  if (typeof baseUrl !== "string" || baseUrl.trim() === "") {
+    throw new ExportDownloadError("bad-request", "Enter the backend's base URL (for example https://host/api).");
+  }
+  return baseUrl.trim().replace(/\/+$/, "") + JOBS_PATH;
+}
+
+function jobUrl(baseUrl, jobOrId) {
+  const id = typeof jobOrId === "string" ? jobOrId : jobOrId?.id;
+  if (typeof id !== "string" || id === "") {
+    throw new TypeError("pass an export job or its id (a non-empty string)");
+  }
+  return `${jobsUrl(baseUrl)}/${encodeURIComponent(id)}`;
+}
+
+/** The job in a 2xx answer; an error answer becomes the usual ExportDownloadError. */
+async function readJob(response, sentKey) {
+  if (!response.ok) throw await errorFromResponse(response, sentKey, "No such export job (404).");
+  const text = await readBody(response, () => response.text());
+  let job;
+  try {
+    job = JSON.parse(text);
+  } catch {
+    throw protocolError(response, "The export service's answer about the job is not JSON.");
+  }
+  if (job === null || typeof job !== "object" || typeof job.id !== "string" || typeof job.state !== "string") {
+    throw protocolError(response, 'The export service\'s answer about the job lacks its "id" and "state".');
+  }
+  return job;
+}
+
+function jobEnded(job) {
+  if (job.state === "error") {
+    const why = job.error?.message ? ` ${job.error.message}` : "";
+    return new ExportJobError(job, `The export job failed (${job.error?.code ?? "error"}).${why}`);
+  }
+  if (job.state === "cancelled") return new ExportJobError(job, "The export job was cancelled.");
+  return new ExportJobError(job, "The export job's zip has expired or was deleted; start the job again.");
+}
+
+function abortError(signal) {
+  const reason = signal?.reason;
+  if (reason instanceof Error && reason.name === "AbortError") return reason;
+  return new DOMException("The wait for the export job was aborted.", "AbortError");
+}
+
+function throwIfAborted(signal) {
+  if (signal?.aborted) throw abortError(signal);
+}
+
+/** setTimeout as a promise that an abort rejects at once (and whose timer it clears). */
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortError(signal));
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError(signal));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, Math.max(0, ms));
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Error responses (rule E1: they are JSON, usually RFC 9457 problem details)
 
 /**
  * @param {Response} response  a non-2xx response
  * @param {boolean} sentKey
+ * @param {string} [notFound]  what a 404 means here (default: about downloads)
  * @returns {Promise<ExportDownloadError>}
  */
-async function errorFromResponse(response, sentKey) {
+async function errorFromResponse(response, sentKey, notFound = "None of the requested exports exists (404).") {
   const problem = await readProblem(response);
   const detail = typeof problem?.detail === "string" && problem.detail ? problem.detail : undefined;
   const { status } = response;
@@ -455,7 +726,10 @@ async function errorFromResponse(response, sentKey) {
     return new ExportDownloadError("unauthorized", `API key missing or not accepted (${status}: ${why}).`, extra);
   }
   if (status === 404) {
-    return new ExportDownloadError("not-found", withDetail("None of the requested exports exists (404).", detail), extra);
+    return new ExportDownloadError("not-found", withDetail(notFound, detail), extra);
+  }
+  if (status === 410) {
+    return new ExportDownloadError("gone", withDetail("The download has expired or was deleted (410).", detail), extra);
   }
   if (status === 429) return rateLimited(response, extra);
   if (status >= 500) {

@@ -38,7 +38,11 @@ class ServerProcess:
     """`with ServerProcess(["serve", "--no-auth", ...]) as server: server.base_url`."""
 
     def __init__(self, args: Sequence[str], *, host: str = "127.0.0.1", startup_timeout: float = 30,
-                 env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
+                 env: dict[str, str] | None = None, cwd: Path | None = None,
+                 url_pattern: re.Pattern[str] = _BASE_URL) -> None:
+        # url_pattern: how the printed URL looks (group 1); other commands than the servers
+        # (`listen`) print theirs without the /api prefix.
+        self.url_pattern = url_pattern
         self.args = [sys.executable, "-m", "export_contract_cli", *args, "--host", host,
                      "--port", "0"]
         self.startup_timeout = startup_timeout
@@ -121,7 +125,7 @@ class ServerProcess:
                 if not line and self.process.poll() is not None:
                     break
                 self.banner.append(line.rstrip("\n"))
-                match = _BASE_URL.search(line)
+                match = self.url_pattern.search(line)
                 if match:
                     return self._wait_until_listening(match.group(1), deadline)
         raise RuntimeError("server did not print its base URL:\n" + "\n".join(self.banner))
