@@ -64,6 +64,9 @@ _STEPS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX webhook_outbox_due ON webhook_outbox (state, next_attempt_at)",
     ),
+    # 3: each export's CRC-32, for zips framed without reading the bytes twice. NULL for
+    # exports registered before: the store computes it once, on first need (storage.py).
+    ("ALTER TABLE exports ADD COLUMN crc32 INTEGER",),
 )
 SCHEMA_VERSION = len(_STEPS)
 
