@@ -29,6 +29,7 @@ from export_contract.responses import ManifestHeader, json_response
 from export_contract.settings import Settings
 from export_contract.zipnames import EntryNamer
 
+from .blob_responses import blob_response
 from .storage import (
     BlobUnreadable,
     EmptyUpload,
@@ -92,7 +93,7 @@ class ReferenceHandlers:
         export = await stored_call(self.store.get, claims.source_file_url)
         if export is None or not claims.matches(export.sha256):
             raise exported_url_gone()
-        return await self._file_response(export)
+        return await self._file_response(export, ranged=True)
 
     # -- registration ------------------------------------------------------------------------
 
@@ -145,17 +146,21 @@ class ReferenceHandlers:
         base = request_base_url(self.settings, self.api_prefix)
         return f"{base}{FILES_ROUTE}{self.urls.token_for(export)}"
 
-    async def _file_response(self, export: StoredExport) -> Response:
+    async def _file_response(self, export: StoredExport, *, ranged: bool = False
+                             ) -> Response:
+        """The export's bytes; `ranged` (GET routes) honours `Range` with a strong ETag."""
         path = await to_thread.run_sync(self._checked_blob, export)
+        headers = {"Content-Disposition": content_disposition(export.filename)}
+        if ranged:
+            return blob_response(path, export.size, export.xxh3, etag=f'"{export.sha256}"',
+                                 media_type=export.content_type, headers=headers,
+                                 request_headers=current_request.headers,
+                                 chunk_bytes=self.settings.zip_chunk_bytes)
+        headers["Content-Length"] = str(export.size)
         return StreamingResponse(
             prefetched(read_verified(path, export.size, export.xxh3,
                                      self.settings.zip_chunk_bytes)),
-            media_type=export.content_type,
-            headers={
-                "Content-Disposition": content_disposition(export.filename),
-                "Content-Length": str(export.size),
-            },
-        )
+            media_type=export.content_type, headers=headers)
 
     async def _zip_response(self, urls: Sequence[str],
                             found: Sequence[StoredExport | None]) -> Response:
