@@ -45,7 +45,7 @@ def _write(writer: ZipWriter, path: Path) -> int:
 
 MIXED = {
     "résumé.pdf": (random.Random(1).randbytes(300_000), False),
-    "報告 2024.txt": ("Quarterly numbers, deflated.\n".encode() * 2_000, True),
+    "報告 2024.txt": (b"Quarterly numbers, deflated.\n" * 2_000, True),
     "ünïcödé 📄.png": (random.Random(2).randbytes(5_000), False),
     "notes.json": (b'{"a": 1}', True),
 }
