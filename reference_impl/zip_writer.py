@@ -53,6 +53,8 @@ class ZipMember:
     crc32: int
     chunks: Callable[[], Iterable[bytes]]
     deflate: bool = False
+    # Bytes [first, last) of the member, for byte ranges of the archive; None: not offered.
+    chunks_between: Callable[[int, int], Iterable[bytes]] | None = None
 
     def __post_init__(self) -> None:
         if len(self.name.encode("utf-8")) > _MAX16:
@@ -84,12 +86,41 @@ class ZipWriter:
         """The archive's exact length, when every member is stored; else None."""
         if any(member.deflate for member in self.members):
             return None
+        _placed, directory_at, directory = self._stored_layout()
+        return directory_at + len(directory)
+
+    def byte_range(self, start: int, stop: int) -> Iterator[bytes]:
+        """Bytes `[start, stop)` of a zip of stored members, computed from the layout: only
+        the members the range covers are read (`ZipMember.chunks_between`)."""
+        if any(member.deflate for member in self.members):
+            raise ValueError("only a zip of stored entries has its layout known up front")
+        placed, directory_at, directory = self._stored_layout()
+        for offset, header, member in placed:
+            if offset >= stop:
+                break
+            data_at = offset + len(header)
+            if data_at + member.size <= start:
+                continue
+            yield from _sliced(header, offset, start, stop)
+            first, last = max(start, data_at) - data_at, min(stop, data_at + member.size) - data_at
+            if first < last:
+                if member.chunks_between is None:
+                    raise ValueError(f"zip entry {member.name!r} cannot be read from an offset")
+                yield from member.chunks_between(first, last)
+        yield from _sliced(directory, directory_at, start, stop)
+
+    def _stored_layout(self) -> tuple[list[tuple[int, bytes, ZipMember]], int, bytes]:
+        """Where each stored member's local header starts, with the header; where the
+        central directory starts, with the directory (and end records)."""
         offset = 0
+        placed: list[tuple[int, bytes, ZipMember]] = []
         written: list[_Written] = []
         for member in self.members:
+            header = self._local_header(member, offset)
+            placed.append((offset, header, member))
             written.append(_Written(member, offset, member.size, _UTF8))
-            offset += len(self._local_header(member, offset)) + member.size
-        return offset + len(self._directory(written, offset))
+            offset += len(header) + member.size
+        return placed, offset, self._directory(written, offset)
 
     def __iter__(self) -> Iterator[bytes]:
         offset = 0
@@ -158,6 +189,13 @@ class ZipWriter:
             _END.pack(_END_SIG, 0, 0, min(count, _MAX16), min(count, _MAX16),
                       min(size, _MAX32), min(start, _MAX32), 0),
         ))
+
+
+def _sliced(data: bytes, at: int, start: int, stop: int) -> Iterator[bytes]:
+    """What of `data`, placed at offset `at`, lies in `[start, stop)`."""
+    first, last = max(start - at, 0), min(stop - at, len(data))
+    if first < last:
+        yield data[first:last]
 
 
 def _exactly(member: ZipMember) -> Iterator[bytes]:
