@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from connexion import request as current_request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
+from export_contract.byte_ranges import content_range, range_not_satisfiable, requested_ranges
 from export_contract.filenames import content_disposition, safe_filename, split_extension
 from export_contract.outcomes import (
     batch_source_urls,
@@ -90,7 +92,7 @@ class MockHandlers:
         export = self.catalog.resolve(claims.source_file_url)
         if export is None or not claims.matches(export.sha256):
             raise exported_url_gone()
-        return _file_response(export, _display_name(export.filename, state))
+        return _ranged_file_response(export, _display_name(export.filename, state))
 
     # -- registration ------------------------------------------------------------------------
 
@@ -168,6 +170,23 @@ def _display_name(filename: str, state: RequestState | None) -> str:
 def _file_response(export: MockExport, filename: str) -> Response:
     return Response(export.content, media_type=export.content_type,
                     headers={"Content-Disposition": content_disposition(filename)})
+
+
+def _ranged_file_response(export: MockExport, filename: str) -> Response:
+    """An exported URL's answer: `Range` honoured like the reference backend's (one range
+    as a `206`; several answered whole, which HTTP allows)."""
+    etag = f'"{export.sha256}"'
+    headers = {"Content-Disposition": content_disposition(filename), "ETag": etag,
+               "Accept-Ranges": "bytes"}
+    answer = requested_ranges(current_request.headers, etag, export.size)
+    if answer.unsatisfiable:
+        raise range_not_satisfiable(export.size)
+    if len(answer.ranges) != 1:
+        return Response(export.content, media_type=export.content_type, headers=headers)
+    start, stop = answer.ranges[0]
+    headers["Content-Range"] = content_range(start, stop, export.size)
+    return Response(export.content[start:stop], status_code=206,
+                    media_type=export.content_type, headers=headers)
 
 
 def _zip_response(urls: Sequence[str], exports: Sequence[MockExport | None],

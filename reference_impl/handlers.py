@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -28,6 +29,7 @@ from export_contract.responses import ManifestHeader, json_response
 from export_contract.settings import Settings
 from export_contract.zipnames import EntryNamer
 
+from .blob_responses import blob_response
 from .storage import (
     BlobUnreadable,
     EmptyUpload,
@@ -91,7 +93,7 @@ class ReferenceHandlers:
         export = await stored_call(self.store.get, claims.source_file_url)
         if export is None or not claims.matches(export.sha256):
             raise exported_url_gone()
-        return await self._file_response(export)
+        return await self._file_response(export, ranged=True)
 
     # -- registration ------------------------------------------------------------------------
 
@@ -144,20 +146,27 @@ class ReferenceHandlers:
         base = request_base_url(self.settings, self.api_prefix)
         return f"{base}{FILES_ROUTE}{self.urls.token_for(export)}"
 
-    async def _file_response(self, export: StoredExport) -> Response:
+    async def _file_response(self, export: StoredExport, *, ranged: bool = False
+                             ) -> Response:
+        """The export's bytes; `ranged` (GET routes) honours `Range` with a strong ETag."""
         path = await to_thread.run_sync(self._checked_blob, export)
+        headers = {"Content-Disposition": content_disposition(export.filename)}
+        if ranged:
+            return blob_response(path, export.size, export.xxh3, etag=f'"{export.sha256}"',
+                                 media_type=export.content_type, headers=headers,
+                                 request_headers=current_request.headers,
+                                 chunk_bytes=self.settings.zip_chunk_bytes)
+        headers["Content-Length"] = str(export.size)
         return StreamingResponse(
             prefetched(read_verified(path, export.size, export.xxh3,
                                      self.settings.zip_chunk_bytes)),
-            media_type=export.content_type,
-            headers={
-                "Content-Disposition": content_disposition(export.filename),
-                "Content-Length": str(export.size),
-            },
-        )
+            media_type=export.content_type, headers=headers)
 
     async def _zip_response(self, urls: Sequence[str],
-                            exports: Sequence[StoredExport | None]) -> Response:
+                            found: Sequence[StoredExport | None]) -> Response:
+        # Every blob is checked (and its CRC-32 known) before the first byte leaves: a broken
+        # one is a clean 500.
+        exports = await stored_call(self._ready_for_zip, found)
         namer = EntryNamer()
         entries: list[ZipEntry] = []
         manifest = ManifestHeader()
@@ -166,11 +175,10 @@ class ReferenceHandlers:
                 manifest.skipped(url)
                 continue
             name = namer.claim(export.filename)
+            assert export.crc32 is not None
             entries.append(ZipEntry(name, self.store.blob_path(export.sha256), export.size,
-                                    export.xxh3, export.content_type))
+                                    export.xxh3, export.content_type, export.crc32))
             manifest.ok(url, name)
-        # Every blob is checked before the first byte leaves: a broken one is a clean 500.
-        await to_thread.run_sync(self._check_blobs, [e for e in exports if e is not None])
         chunks, length = build_zip(entries, self.settings.zip_chunk_bytes)
         headers = {"Content-Disposition": content_disposition(BATCH_FILENAME)}
         if length is not None:
@@ -179,17 +187,31 @@ class ReferenceHandlers:
         return StreamingResponse(prefetched(chunks), media_type="application/zip",
                                  headers=headers)
 
-    def _check_blobs(self, exports: Sequence[StoredExport]) -> None:
-        for export in {e.sha256: e for e in exports}.values():
-            self._checked_blob(export)
+    def _ready_for_zip(self, exports: Sequence[StoredExport | None]
+                       ) -> list[StoredExport | None]:
+        """Each export checked on disk and with its CRC-32 (computed once if never recorded)."""
+        ready: dict[str, StoredExport] = {}
+        for export in exports:
+            if export is not None and export.sha256 not in ready:
+                self._checked_blob(export)
+                try:
+                    ready[export.sha256] = self.store.with_crc32(export)
+                except BlobUnreadable as exc:
+                    raise _unreadable(export, exc) from exc
+        return [None if e is None else dataclasses.replace(e, crc32=ready[e.sha256].crc32)
+                for e in exports]
 
     def _checked_blob(self, export: StoredExport) -> Any:
         try:
             return self.store.check_blob(export)
         except BlobUnreadable as exc:
-            logger.error("stored file for %s is unreadable: %s", export.source_file_url, exc)
-            raise ApiProblem(500, "A stored export file is missing or damaged; nothing was "
-                                  "sent. The operator must re-register it.") from exc
+            raise _unreadable(export, exc) from exc
+
+
+def _unreadable(export: StoredExport, exc: BlobUnreadable) -> ApiProblem:
+    logger.error("stored file for %s is unreadable: %s", export.source_file_url, exc)
+    return ApiProblem(500, "A stored export file is missing or damaged; nothing was sent. The "
+                           "operator must re-register it.")
 
 
 async def stored_call(call: Callable[..., T], *args: Any) -> T:

@@ -10,7 +10,7 @@ from typing import Any
 import anyio
 from anyio import to_thread
 from connexion import request as current_request
-from starlette.responses import FileResponse, Response, StreamingResponse
+from starlette.responses import Response
 
 from export_contract.callback_urls import (
     CallbackRefused,
@@ -25,12 +25,12 @@ from export_contract.responses import json_response
 from export_contract.settings import Settings
 from export_contract.signing import TokenExpired, TokenInvalid
 
+from .blob_responses import blob_response
 from .handlers import request_base_url, stored_call
 from .job_links import BadCursor
 from .job_store import JobRecord
 from .jobs import Jobs
 from .storage import BlobUnreadable, StoredExport
-from .streaming import prefetched, read_verified
 
 __all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "JobHandlers"]
 
@@ -152,16 +152,12 @@ class JobHandlers:
             raise ApiProblem(500, "The job's zip is missing or damaged on the backend; create "
                                   "the job again.") from exc
         headers = {"Content-Disposition": content_disposition(job_zip_filename(record.name)),
-                   "ETag": f'"{record.zip_sha256[:32]}"', "Accept-Ranges": "bytes",
                    "Cache-Control": "private, no-store"}
-        if "range" in current_request.headers:
-            # Resumed downloads (rule J6, SHOULD): Starlette serves ranges and If-Range.
-            return FileResponse(path, media_type="application/zip", headers=headers)
-        headers["Content-Length"] = str(record.zip_size)
-        return StreamingResponse(
-            prefetched(read_verified(path, record.zip_size, blob.xxh3,
-                                     self.settings.zip_chunk_bytes)),
-            media_type="application/zip", headers=headers)
+        # Resumed downloads (rule J6, SHOULD): Range, If-Range, a strong ETag.
+        return blob_response(path, record.zip_size, blob.xxh3,
+                             etag=f'"{record.zip_sha256[:32]}"', media_type="application/zip",
+                             headers=headers, request_headers=current_request.headers,
+                             chunk_bytes=self.settings.zip_chunk_bytes)
 
 
 def _no_such_job(job_id: str) -> ApiProblem:

@@ -10,6 +10,7 @@ job: the zip is written again without it.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 from collections.abc import Callable, Sequence
@@ -68,19 +69,24 @@ class JobZipBuilder:
 
     def _resolve(self, urls: Sequence[str]) -> list[StoredExport | BlobUnreadable | None]:
         found = self.store.get_many(urls)
-        checked: dict[str, BlobUnreadable | None] = {}
+        # Each blob checked, and its CRC-32 computed once if it was never recorded.
+        checked: dict[str, StoredExport | BlobUnreadable] = {}
         for export in found.values():
             if export.sha256 not in checked:
                 try:
                     self.store.check_blob(export)
-                    checked[export.sha256] = None
+                    checked[export.sha256] = self.store.with_crc32(export)
                 except BlobUnreadable as exc:
                     checked[export.sha256] = exc
         resolved: list[StoredExport | BlobUnreadable | None] = []
         for url in urls:
             stored = found.get(url)
-            failure = checked.get(stored.sha256) if stored else None
-            resolved.append(failure or stored)
+            if stored is None:
+                resolved.append(None)
+                continue
+            ready = checked[stored.sha256]
+            resolved.append(ready if isinstance(ready, BlobUnreadable)
+                            else dataclasses.replace(stored, crc32=ready.crc32))
         return resolved
 
     def _write(self, job_id: str, results: list[ItemResult], entries: list[ZipEntry],
@@ -131,8 +137,9 @@ def _plan(urls: Sequence[str], exports: Sequence[StoredExport | BlobUnreadable |
         else:
             name = namer.claim(export.filename)
             results.append(ItemResult(url, filename=name, size=export.size))
+            assert export.crc32 is not None
             entries.append(ZipEntry(name, blob_path(export.sha256), export.size, export.xxh3,
-                                    export.content_type))
+                                    export.content_type, export.crc32))
             positions.append(position)
     return results, entries, positions
 

@@ -66,6 +66,9 @@ _STEPS: tuple[tuple[str, ...], ...] = (
     ),
     # 3: which process holds a delivery's lease, so a crashed process's are taken at once.
     ("ALTER TABLE webhook_outbox ADD COLUMN leased_by TEXT",),
+    # 4: each export's CRC-32, for zips framed without reading the bytes twice. NULL for
+    # exports registered before: the store computes it once, on first need (storage.py).
+    ("ALTER TABLE exports ADD COLUMN crc32 INTEGER",),
 )
 SCHEMA_VERSION = len(_STEPS)
 

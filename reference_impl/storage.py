@@ -12,6 +12,7 @@ no row refers to. `sweep()` removes both; it runs when a store opens and periodi
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import hashlib
 import logging
@@ -19,6 +20,7 @@ import os
 import sqlite3
 import time
 import uuid
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +62,8 @@ _BLOB_IN_USE = ("SELECT 1 FROM exports WHERE sha256 = :sha256 UNION ALL "
 _BLOBS_IN_USE = ("SELECT sha256 FROM exports UNION "
                  "SELECT zip_sha256 FROM jobs WHERE zip_sha256 IS NOT NULL")
 
+_EXPORT_COLUMNS = "source_file_url, filename, content_type, size, sha256, xxh3, crc32"
+
 T = TypeVar("T")
 
 
@@ -72,6 +76,9 @@ class StoredExport:
     sha256: str
     # A fast checksum, verified while streaming (SHA-256 would halve the throughput).
     xxh3: str = ""
+    # The CRC-32 a zip entry needs, recorded with the checksums; None until computed for an
+    # export registered before it was recorded (`ExportStore.with_crc32`).
+    crc32: int | None = None
 
     def as_json(self) -> dict[str, object]:
         return export_record(self.source_file_url, self.filename, self.content_type, self.size,
@@ -170,8 +177,7 @@ class ExportStore:
     def get(self, source_file_url: str) -> StoredExport | None:
         with _storage_errors("cannot read the export database"), self._connection() as db:
             row = db.execute(
-                "SELECT source_file_url, filename, content_type, size, sha256, xxh3 "
-                "FROM exports WHERE source_file_url = ?",
+                f"SELECT {_EXPORT_COLUMNS} FROM exports WHERE source_file_url = ?",
                 (source_file_url,),
             ).fetchone()
         return StoredExport(*row) if row else None
@@ -187,8 +193,7 @@ class ExportStore:
     def list(self) -> list[StoredExport]:
         with _storage_errors("cannot read the export database"), self._connection() as db:
             rows = db.execute(
-                "SELECT source_file_url, filename, content_type, size, sha256, xxh3 "
-                "FROM exports ORDER BY source_file_url"
+                f"SELECT {_EXPORT_COLUMNS} FROM exports ORDER BY source_file_url"
             ).fetchall()
         return [StoredExport(*row) for row in rows]
 
@@ -206,6 +211,27 @@ class ExportStore:
             raise BlobUnreadable(f"blob {export.sha256} has {size} bytes, {export.size} recorded")
         return path
 
+    def with_crc32(self, export: StoredExport) -> StoredExport:
+        """`export` with its CRC-32: recorded at registration, or computed here once for an
+        export registered before CRCs were (and recorded for every export of that blob).
+
+        Raises BlobUnreadable when the blob no longer matches its checksum.
+        """
+        if export.crc32 is not None:
+            return export
+        path = self.check_blob(export)
+        crc, fast = 0, xxhash.xxh3_128()
+        with path.open("rb") as blob:
+            while chunk := blob.read(_COPY_CHUNK):
+                crc = zlib.crc32(chunk, crc)
+                fast.update(chunk)
+        if fast.hexdigest() != export.xxh3:
+            raise BlobUnreadable(f"blob {export.sha256} no longer matches its checksum")
+        with _storage_errors("the CRC-32 was not recorded"), self._transaction() as db:
+            db.execute("UPDATE exports SET crc32 = ? WHERE sha256 = ? AND crc32 IS NULL",
+                       (crc, export.sha256))
+        return dataclasses.replace(export, crc32=crc)
+
     # -- writing -----------------------------------------------------------------------------
 
     def register(
@@ -222,11 +248,11 @@ class ExportStore:
             temp = self._temp_dir() / f"upload-{uuid.uuid4().hex}"
         try:
             with _storage_errors("nothing was registered"):
-                sha256, xxh3, size = _write_synced(content, temp, max_bytes)
+                sha256, xxh3, crc32, size = _write_synced(content, temp, max_bytes)
                 if size == 0:
                     raise EmptyUpload("the uploaded file is empty")
                 export = StoredExport(source_file_url, filename, content_type, size, sha256,
-                                      xxh3)
+                                      xxh3, crc32)
                 created = self._commit(export, temp)
             return export, created
         finally:
@@ -252,9 +278,10 @@ class ExportStore:
                 (export.source_file_url,),
             ).fetchone()
             db.execute(
-                "INSERT OR REPLACE INTO exports VALUES (?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR REPLACE INTO exports ({_EXPORT_COLUMNS}, registered_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (export.source_file_url, export.filename, export.content_type,
-                 export.size, export.sha256, export.xxh3, time.time()),
+                 export.size, export.sha256, export.xxh3, export.crc32, time.time()),
             )
             return previous
 
@@ -431,9 +458,12 @@ def _storage_errors(consequence: str) -> Iterator[None]:
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_FULL = 5, 6, 8, 13
 
 
-def _write_synced(content: BinaryIO, target: Path, max_bytes: int) -> tuple[str, str, int]:
+def _write_synced(content: BinaryIO, target: Path, max_bytes: int
+                  ) -> tuple[str, str, int, int]:
+    """Write `content` to `target` durably; its SHA-256, xxh3, CRC-32 and size."""
     digest = hashlib.sha256()
     fast = xxhash.xxh3_128()
+    crc = 0
     size = 0
     with target.open("xb") as out:
         while chunk := content.read(_COPY_CHUNK):
@@ -442,10 +472,11 @@ def _write_synced(content: BinaryIO, target: Path, max_bytes: int) -> tuple[str,
                 raise UploadTooLarge(f"the upload is over the limit of {max_bytes} bytes")
             digest.update(chunk)
             fast.update(chunk)
+            crc = zlib.crc32(chunk, crc)
             out.write(chunk)
         out.flush()
         os.fsync(out.fileno())
-    return digest.hexdigest(), fast.hexdigest(), size
+    return digest.hexdigest(), fast.hexdigest(), crc, size
 
 
 def _fsync_dir(directory: Path) -> None:

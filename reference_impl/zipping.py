@@ -1,22 +1,23 @@
-"""The batch zip (rules Z1-Z7): streamed with constant memory by zipstream-ng.
+"""The batch zip (rules Z1-Z7), streamed with constant memory from the blobs.
 
-Names arrive already safe and de-duplicated (export_contract.zipnames); zipstream-ng does no
-name checking of its own. Already-compressed types are stored, text-like types deflated.
-A zip of stored entries only has a size known in advance, so it gets a Content-Length.
+Names arrive already safe and de-duplicated (export_contract.zipnames). Already-compressed
+types are stored, text-like types deflated. Stored entries are framed with the CRC-32
+recorded at registration (`zip_writer`), so their bytes are only read, checked against their
+xxh3 (a blob changed on disk aborts the stream) and sent; a zip of stored entries only has a
+length known in advance, so it gets a Content-Length.
 """
 
 from __future__ import annotations
 
-import zipfile
+import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from zipstream import ZipStream
-
 from .streaming import read_verified, rechunk
+from .zip_writer import ZipMember, ZipWriter, crc32_of
 
-__all__ = ["EntryFailed", "ZipEntry", "build_zip", "compress_type_for"]
+__all__ = ["EntryFailed", "ZipEntry", "build_zip", "deflates"]
 
 _COMPRESSIBLE_PREFIXES = ("text/",)
 _COMPRESSIBLE_TYPES = {
@@ -35,16 +36,18 @@ class ZipEntry:
     size: int
     xxh3: str
     content_type: str
+    crc32: int
 
 
-def compress_type_for(content_type: str) -> int:
+def deflates(content_type: str) -> bool:
+    """Whether entries of this media type are deflated (text-like) rather than stored."""
     base = content_type.split(";", 1)[0].strip().lower()
     compressible = (
         base.startswith(_COMPRESSIBLE_PREFIXES)
         or base in _COMPRESSIBLE_TYPES
         or base.endswith(("+xml", "+json"))
     )
-    return zipfile.ZIP_DEFLATED if compressible else zipfile.ZIP_STORED
+    return compressible
 
 
 class EntryFailed(OSError):
@@ -65,19 +68,21 @@ def build_zip(entries: Sequence[ZipEntry], chunk_bytes: int, *,
     `on_entry_done(i)` is called once entry `i` is written; with it, a blob that fails to
     read raises EntryFailed naming its entry.
     """
-    compress_types = [compress_type_for(entry.content_type) for entry in entries]
-    leading_types = [compress_type_for(media_type) for _name, _data, media_type in leading]
-    sized = all(ct == zipfile.ZIP_STORED for ct in [*compress_types, *leading_types])
-    archive = ZipStream(sized=sized)
-    for (name, data, _media_type), compress_type in zip(leading, leading_types, strict=True):
-        archive.add(data, name, compress_type=compress_type)
-    for index, (entry, compress_type) in enumerate(zip(entries, compress_types, strict=True)):
-        chunks: Iterable[bytes] = read_verified(entry.path, entry.size, entry.xxh3, chunk_bytes)
-        if on_entry_done is not None:
-            chunks = _reported(chunks, index, on_entry_done)
-        archive.add(chunks, entry.name, size=entry.size, compress_type=compress_type)
-    length = len(archive) if sized else None
-    return rechunk(archive, chunk_bytes), length
+    members = [ZipMember(name, len(data), crc32_of(data), functools.partial(iter, [data]),
+                         deflate=deflates(media_type)) for name, data, media_type in leading]
+    for index, entry in enumerate(entries):
+        members.append(ZipMember(entry.name, entry.size, entry.crc32,
+                                 functools.partial(_entry_chunks, entry, index, chunk_bytes,
+                                                   on_entry_done),
+                                 deflate=deflates(entry.content_type)))
+    archive = ZipWriter(members)
+    return rechunk(archive, chunk_bytes), archive.length
+
+
+def _entry_chunks(entry: ZipEntry, index: int, chunk_bytes: int,
+                  done: Callable[[int], None] | None) -> Iterable[bytes]:
+    chunks = read_verified(entry.path, entry.size, entry.xxh3, chunk_bytes)
+    return chunks if done is None else _reported(chunks, index, done)
 
 
 def _reported(chunks: Iterable[bytes], index: int, done: Callable[[int], None]

@@ -32,6 +32,7 @@ from real_clients import (
     extract_with,
     files_in,
     list_with,
+    require,
     wget_save,
 )
 
@@ -96,6 +97,23 @@ def test_curl_and_wget_save_a_file_fetched_from_an_exported_url(any_server: Runn
         assert saved.name == "floor-plan.pdf"
         assert saved.read_bytes() == any_server.contents[PDF.url]
     assert httpx.get(exported).status_code == 200
+
+
+def test_curl_resumes_a_cut_exported_url_download_into_an_identical_file(
+        any_server: RunningServer, tmp_path: Path) -> None:
+    require("curl")
+    with any_server.client() as client:
+        exported = client.post(SINGLE, params={"responseType": "urls"},
+                               json={"sourceFileUrl": PDF.url}).json()["exportedUrl"]
+    whole = any_server.contents[PDF.url]
+    partial = tmp_path / "floor-plan.pdf"
+    partial.write_bytes(whole[: len(whole) // 3])  # what a dropped download left
+    result = subprocess.run(["curl", "-sS", "--fail", "-C", "-", "-o", str(partial),
+                             "-w", "%{http_code}", exported],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "206"
+    assert partial.read_bytes() == whole
 
 
 # -- batch zips --------------------------------------------------------------------------------

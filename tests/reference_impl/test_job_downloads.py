@@ -129,6 +129,16 @@ async def test_a_range_resumes_the_download(client: httpx.AsyncClient) -> None:
     assert changed.status_code == 200 and changed.content == whole.content
 
 
+async def test_a_range_past_the_end_of_the_job_zip_is_a_416_problem(
+        client: httpx.AsyncClient) -> None:
+    job = await _complete(client, items(A))
+    size = len((await client.get(job["downloadUrl"])).content)
+    response = await client.get(job["downloadUrl"], headers={"Range": f"bytes={size}-"})
+    assert response.status_code == 416
+    assert response.headers["content-range"] == f"bytes */{size}"
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
 async def test_a_tampered_token_is_403_and_another_jobs_token_too(
         client: httpx.AsyncClient, settings: Settings) -> None:
     first = await _complete(client, items(A))
