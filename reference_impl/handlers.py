@@ -177,7 +177,8 @@ class ReferenceHandlers:
             name = namer.claim(export.filename)
             assert export.crc32 is not None
             entries.append(ZipEntry(name, self.store.blob_path(export.sha256), export.size,
-                                    export.xxh3, export.content_type, export.crc32))
+                                    export.xxh3, export.content_type, export.crc32,
+                                    export.registered_at))
             manifest.ok(url, name)
         chunks, length = build_zip(entries, self.settings.zip_chunk_bytes)
         headers = {"Content-Disposition": content_disposition(BATCH_FILENAME)}

@@ -139,7 +139,7 @@ def _plan(urls: Sequence[str], exports: Sequence[StoredExport | BlobUnreadable |
             results.append(ItemResult(url, filename=name, size=export.size))
             assert export.crc32 is not None
             entries.append(ZipEntry(name, blob_path(export.sha256), export.size, export.xxh3,
-                                    export.content_type, export.crc32))
+                                    export.content_type, export.crc32, export.registered_at))
             positions.append(position)
     return results, entries, positions
 

@@ -62,7 +62,8 @@ _BLOB_IN_USE = ("SELECT 1 FROM exports WHERE sha256 = :sha256 UNION ALL "
 _BLOBS_IN_USE = ("SELECT sha256 FROM exports UNION "
                  "SELECT zip_sha256 FROM jobs WHERE zip_sha256 IS NOT NULL")
 
-_EXPORT_COLUMNS = "source_file_url, filename, content_type, size, sha256, xxh3, crc32"
+_EXPORT_COLUMNS = ("source_file_url, filename, content_type, size, sha256, xxh3, crc32, "
+                   "registered_at")
 
 T = TypeVar("T")
 
@@ -79,6 +80,9 @@ class StoredExport:
     # The CRC-32 a zip entry needs, recorded with the checksums; None until computed for an
     # export registered before it was recorded (`ExportStore.with_crc32`).
     crc32: int | None = None
+    # When it was registered (Unix time): the date its zip entries carry, so the same batch
+    # zips to the same bytes every time.
+    registered_at: float = 0.0
 
     def as_json(self) -> dict[str, object]:
         return export_record(self.source_file_url, self.filename, self.content_type, self.size,
@@ -252,7 +256,7 @@ class ExportStore:
                 if size == 0:
                     raise EmptyUpload("the uploaded file is empty")
                 export = StoredExport(source_file_url, filename, content_type, size, sha256,
-                                      xxh3, crc32)
+                                      xxh3, crc32, time.time())
                 created = self._commit(export, temp)
             return export, created
         finally:
@@ -278,10 +282,10 @@ class ExportStore:
                 (export.source_file_url,),
             ).fetchone()
             db.execute(
-                f"INSERT OR REPLACE INTO exports ({_EXPORT_COLUMNS}, registered_at) "
+                f"INSERT OR REPLACE INTO exports ({_EXPORT_COLUMNS}) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (export.source_file_url, export.filename, export.content_type,
-                 export.size, export.sha256, export.xxh3, export.crc32, time.time()),
+                 export.size, export.sha256, export.xxh3, export.crc32, export.registered_at),
             )
             return previous
 

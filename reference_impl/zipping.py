@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from .streaming import read_verified, rechunk
@@ -37,6 +38,8 @@ class ZipEntry:
     xxh3: str
     content_type: str
     crc32: int
+    # Unix time the entry's file was registered; the archive is dated by its newest entry.
+    modified: float = 0.0
 
 
 def deflates(content_type: str) -> bool:
@@ -75,7 +78,8 @@ def build_zip(entries: Sequence[ZipEntry], chunk_bytes: int, *,
                                  functools.partial(_entry_chunks, entry, index, chunk_bytes,
                                                    on_entry_done),
                                  deflate=deflates(entry.content_type)))
-    archive = ZipWriter(members)
+    newest = max((entry.modified for entry in entries), default=0.0)
+    archive = ZipWriter(members, modified=datetime.fromtimestamp(newest) if newest else None)
     return rechunk(archive, chunk_bytes), archive.length
 
 

@@ -123,3 +123,18 @@ async def test_entry_bytes_equal_single_downloads(reference_client: httpx.AsyncC
         single = await reference_client.post("/viewer/exports/download",
                                              json={"sourceFileUrl": url})
         assert archive.read(name) == single.content
+
+
+async def test_zip_entries_carry_the_registration_date_so_a_batch_zips_the_same_every_time(
+        reference_client: httpx.AsyncClient, registered: dict[str, bytes],
+        settings: Any) -> None:
+    import sqlite3
+    import time
+
+    registered_at = time.mktime((2020, 1, 2, 3, 4, 6, 0, 0, -1))  # local time, as zips keep it
+    with sqlite3.connect(settings.data_dir / "exports.sqlite3") as db:
+        db.execute("UPDATE exports SET registered_at = ?", (registered_at,))
+    first, archive = await _zip(reference_client, A, B)
+    assert {info.date_time for info in archive.infolist()} == {(2020, 1, 2, 3, 4, 6)}
+    second, _ = await _zip(reference_client, A, B)
+    assert second.content == first.content
