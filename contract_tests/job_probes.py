@@ -1,0 +1,535 @@
+"""The job phase of a run (rules J1-J8): a handful of jobs, each made to show one behaviour.
+
+The jobs, in the order they are created so the slow part overlaps the rest:
+
+* ``retry``: items that resolve nowhere, a callback whose first delivery gets 500. It must end
+  ``error``/``not_found`` (J4) and be delivered again (J7 SHOULD) while the other probes run.
+* ``main``: known exports plus an unknown item, named, with a callback: ends ``complete``
+  (J4), its zip and manifest (J6), its webhook (J7).
+* ``nameless``: no name (J1: ``exports``), then deleted (J5: ``gone``), its download ``410`` (J6).
+* ``cancel``: created with ``Prefer: job-duration=5`` (a mock keeps it processing) and deleted
+  at once (J5: ``cancelled``, never ``complete`` later; or ``gone`` when it had finished).
+
+Then refused callbacks (J8), the item limit (J1 REF), reads and lists (J3), the state machine
+(J4), and last the webhook deliveries (J7). The receiver is the checker's own
+(``webhook_receiver.py``); every job body goes through the ``JobWatcher`` (J2, J4).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from .client import Exchange, ProbeClient
+from .exports import KnownExport, unknown_url
+from .job_api import JOBS_PATH, JobApi
+from .job_bodies import JobWatcher, parse_time
+from .job_lifecycle import run_lifecycle
+from .job_manifest import download_problems
+from .options import VerifyOptions
+from .results import Evidence
+from .showing import shown_body
+from .verdicts import Verdicts
+from .webhook_receiver import (
+    EVENT_ID_HEADER,
+    SIGNATURE_HEADER,
+    Delivery,
+    WebhookReceiver,
+    signature_problems,
+    webhook_receiver,
+)
+
+__all__ = ["JOB_CHECKS", "run_job_probes"]
+
+_NAME = "verify-jobs"
+_CANCEL_WATCH_SECONDS = 1.0
+_POLL_SECONDS = 0.05
+_BAD_CALLBACKS = ("ftp://example.com/hooks/export", "/hooks/export",
+                  "javascript:alert(1)")
+# Loopback on the discard port: refused fast if a backend does call it.
+_PRIVATE_CALLBACKS = ("http://127.0.0.1:9/hooks/export", "http://[::1]:9/hooks/export")
+_REF_JOB_ITEMS = 10_000
+_WEBHOOK_CHECKS = ("webhook-delivery-signed", "webhook-delivery-retried")
+JOB_CHECKS = ("job-create-accepted", "job-item-limit-reference", "job-body-shape",
+              "job-read-and-list", "job-states-move-forward", "job-outcome-follows-resolution",
+              "job-delete-cancels-or-removes", "job-download-zip-and-manifest",
+              "job-download-gone", "job-download-range", *_WEBHOOK_CHECKS,
+              "callback-url-scheme-refused", "callback-private-refused")
+
+
+@dataclass
+class _Job:
+    """A job the phase created: what it sent and what it saw of it."""
+
+    tag: str
+    urls: list[str]
+    job: dict[str, Any] | None
+    final: dict[str, Any] | None = None
+    callback: bool = False
+    # The state whose event the callback should receive.
+    event_state: str | None = None
+    # The backend has no job routes (the first creation answered 404 or 405).
+    absent: bool = False
+
+
+@dataclass
+class _JobPhase:
+    client: ProbeClient
+    verdicts: Verdicts
+    known: list[KnownExport]
+    options: VerifyOptions
+    seed: int
+    receiver: WebhookReceiver
+    notes: list[str]
+    api: JobApi = field(init=False)
+    callbacks_refused: str | None = None
+
+    def __post_init__(self) -> None:
+        self.api = JobApi(self.client, JobWatcher(self.verdicts), self.options.timeout)
+
+    # -- the phase ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        missing = [unknown_url(f"job-{self.seed}-{n}.pdf") for n in range(2)]
+        known_urls = [e.source_file_url for e in self.known[:3]]
+        retry = self._create("retry", missing[:1], name="verify-retry", fail_first=True)
+        if retry.absent:
+            return
+        main = self._create("main", [*known_urls, missing[1]], name=_NAME)
+        nameless = self._create("nameless", known_urls[:1] or missing[:1], callback=False)
+        cancel = self._create("cancel", known_urls[:1] or missing[:1], name="verify-cancel",
+                              headers={"Prefer": "job-duration=5"})
+        self._judge_cancel(cancel)
+        self._refused_callbacks(missing[0])
+        self._item_limit(missing[0])
+        for job in (retry, main, nameless):
+            self._await_end(job)
+        self._judge_outcome(retry, main, nameless)
+        self._judge_download(main)
+        self._judge_reads([j for j in (retry, main, nameless, cancel) if j.job])
+        self._judge_gone(nameless)
+        if self.verdicts.wants("job-states-move-forward"):
+            run_lifecycle(self.api, [*known_urls, *missing], seed=self.seed,
+                          max_examples=max(1, min(self.options.max_examples, 5)))
+        self._judge_webhooks(main, cancel, retry)
+
+    # -- creating (J1) -----------------------------------------------------------------------
+
+    def _create(self, tag: str, urls: list[str], *, name: str | None = None,
+                callback: bool = True, fail_first: bool = False,
+                headers: dict[str, str] | None = None) -> _Job:
+        callback_url = self.receiver.url(tag) if callback and not self.callbacks_refused else None
+        if fail_first:
+            self.receiver.fail_first.add(tag)
+        ex, job = self.api.create(urls, name=name, callback_url=callback_url, headers=headers)
+        if ex.status in (404, 405) and tag == "retry":
+            self._absent(ex)
+            return _Job(tag, urls, None, absent=True)
+        if ex.status == 400 and callback_url is not None:
+            # A backend may refuse the checker's loopback callback (J8 REF): go on without.
+            self.callbacks_refused = (
+                f"the backend refused the callback {callback_url} with 400 (J8 allows refusing "
+                "loopback and private targets); pass --callback-base-url with an address it "
+                "accepts, or let it allow private callbacks")
+            ex, job = self.api.create(urls, name=name, headers=headers)
+            callback_url = None
+        self._judge_created(ex, job, name if name is not None else "exports", urls)
+        return _Job(tag, urls, job, callback=callback_url is not None)
+
+    def _absent(self, ex: Exchange) -> None:
+        if self.options.jobs:
+            self.verdicts.fail("job-create-accepted", ex.evidence(
+                f"POST {JOBS_PATH} answered {ex.status}: the backend offers no export jobs, "
+                "and --jobs requires them"))
+            for check in JOB_CHECKS:
+                self.verdicts.skip(check, "the backend offers no export jobs (J1 fails)")
+            return
+        self.verdicts.lack("jobs")
+        self.notes.append(f"no export jobs: POST {JOBS_PATH} answered {ex.status}; the job "
+                          "checks are skipped (--jobs requires them)")
+
+    def _judge_created(self, ex: Exchange, job: dict[str, Any] | None, name: str,
+                       urls: Sequence[str]) -> None:
+        if ex.status != 202:
+            self.verdicts.fail("job-create-accepted", ex.evidence(
+                f"creating a job of {len(urls)} items answered {ex.status}, not 202 (unknown "
+                "items do not fail the request: they resolve in the job)",
+                shown_body(ex.content)))
+            return
+        problems: list[Evidence] = []
+        location = ex.headers.get("location")
+        if not location:
+            problems.append(ex.evidence("the 202 has no Location header naming the job"))
+        elif job is not None:
+            target = str(httpx.URL(ex.url).join(location))
+            seen = self.client.send("GET", target)
+            body = _json(seen)
+            if seen.status != 200 or not isinstance(body, dict) or body.get("id") != job["id"]:
+                problems.append(ex.evidence(
+                    f"Location {location} does not lead to the job: GET {target} answered "
+                    f"{seen.status}", shown_body(seen.content)))
+        if job is None:
+            problems.append(ex.evidence("the 202 body is not the job", shown_body(ex.content)))
+        elif job.get("name") != name:
+            problems.append(ex.evidence(
+                f"the job is named {job.get('name')!r}; sent {name!r}"
+                + (" (no name means 'exports')" if name == "exports" else "")))
+        self.verdicts.judge("job-create-accepted", problems)
+
+    # -- cancelling (J5) ---------------------------------------------------------------------
+
+    def _judge_cancel(self, job: _Job) -> None:
+        if job.job is None:
+            return
+        job_id = job.job["id"]
+        ex, answer = self.api.delete(job_id)
+        state = answer.get("state") if answer else None
+        problems: list[Evidence] = []
+        if ex.status != 200 or answer is None:
+            problems.append(ex.evidence(f"DELETE of a new job answered {ex.status}, not 200 "
+                                        "with the job", shown_body(ex.content)))
+        elif state not in ("cancelled", "gone", "error"):
+            problems.append(ex.evidence(
+                f"DELETE of a new job answered it {state!r}: a processing job becomes "
+                "cancelled, a complete one gone"))
+        job.event_state = {"cancelled": "cancelled", "gone": "complete", "error": "error"}.get(
+            str(state))
+        if state == "cancelled":
+            problems += self._stays_cancelled(job_id)
+        self.verdicts.judge("job-delete-cancels-or-removes", problems)
+        self._delete_again(job_id, state)
+
+    def _stays_cancelled(self, job_id: str) -> list[Evidence]:
+        """Watch a cancelled job for a moment: it never becomes complete (J5)."""
+        deadline = time.monotonic() + _CANCEL_WATCH_SECONDS
+        while time.monotonic() < deadline:
+            ex, job = self.api.get(job_id)
+            if job is not None and job.get("state") != "cancelled":
+                return [ex.evidence(f"job {job_id} was cancelled, then read as "
+                                    f"{job.get('state')!r}: a cancelled job stays cancelled")]
+            time.sleep(_POLL_SECONDS)
+        return []
+
+    def _delete_again(self, job_id: str, state: object) -> None:
+        """DELETE on a final state changes nothing (J5)."""
+        if state not in ("cancelled", "gone", "error"):
+            return
+        ex, again = self.api.delete(job_id)
+        after = again.get("state") if again else None
+        self.verdicts.judge("job-delete-cancels-or-removes", [] if ex.status == 200 and
+                            after == state else [ex.evidence(
+                                f"DELETE of a {state} job answered {ex.status} with state "
+                                f"{after!r}: a final state does not change")])
+
+    # -- refused requests (J8, J1 REF) -------------------------------------------------------
+
+    def _refused_callbacks(self, url: str) -> None:
+        for callback in _BAD_CALLBACKS:
+            ex, _ = self.api.create([url], callback_url=callback)
+            self.verdicts.judge("callback-url-scheme-refused", [] if ex.status == 400 else [
+                ex.evidence(f"callbackUrl {callback!r} answered {ex.status}: a callback that "
+                            "is not an absolute http(s) URL gets 400", shown_body(ex.content))])
+        if not self.verdicts.wants("callback-private-refused"):
+            return
+        for callback in _PRIVATE_CALLBACKS:
+            ex, _ = self.api.create([url], callback_url=callback)
+            self.verdicts.judge("callback-private-refused", [] if ex.status in (202, 400) else [
+                ex.evidence(f"callbackUrl {callback!r} answered {ex.status}: a private target "
+                            "gets 400 (or 202 where the operator allows it)",
+                            shown_body(ex.content))])
+
+    def _item_limit(self, url: str) -> None:
+        if not self.verdicts.wants("job-item-limit-reference"):
+            return
+        urls = [url] * (_REF_JOB_ITEMS + 1)
+        ex, _ = self.api.create(urls)
+        self.verdicts.judge("job-item-limit-reference", [] if ex.status == 413 else [
+            ex.evidence(f"a job of {len(urls)} items answered {ex.status}; the reference "
+                        f"takes {_REF_JOB_ITEMS} and answers 413 beyond")])
+
+    # -- outcomes (J4) -----------------------------------------------------------------------
+
+    def _await_end(self, job: _Job) -> None:
+        if job.job is not None:
+            job.final = self.api.ended(job.job["id"])
+            if job.final is not None and job.event_state is None:
+                job.event_state = job.final.get("state")
+
+    def _judge_outcome(self, retry: _Job, main: _Job, nameless: _Job) -> None:
+        for job in (retry, main, nameless):
+            if job.job is None:
+                continue
+            resolves = any(u in {e.source_file_url for e in self.known} for u in job.urls)
+            wanted = "complete" if resolves else "error"
+            final = job.final
+            problems: list[Evidence] = []
+            ex = self.api.get(job.job["id"])[0]
+            if final is None:
+                problems.append(ex.evidence(f"job {job.job['id']} did not end within "
+                                            f"{self.options.timeout:g} s"))
+            elif final.get("state") != wanted:
+                problems.append(ex.evidence(
+                    f"a job whose items {'partly' if resolves else 'all fail to'} resolve "
+                    f"ended {final.get('state')!r}, not {wanted!r}", shown_body(ex.content)))
+            elif not resolves and (final.get("error") or {}).get("code") != "not_found":
+                problems.append(ex.evidence(
+                    f"a job whose items all fail to resolve ended with error "
+                    f"{final.get('error')!r}; its code is not_found", shown_body(ex.content)))
+            self.verdicts.judge("job-outcome-follows-resolution", problems)
+
+    # -- downloads (J6) ----------------------------------------------------------------------
+
+    def _judge_download(self, main: _Job) -> None:
+        job = main.final
+        url = job.get("downloadUrl") if job else None
+        if job is None or job.get("state") != "complete" or not isinstance(url, str):
+            for check in ("job-download-zip-and-manifest", "job-download-range"):
+                self.verdicts.skip(check, "could not check: no job ended complete")
+            return
+        known = {e.source_file_url: e for e in self.known}
+        ex = self.api.download(url)
+        self.verdicts.judge("job-download-zip-and-manifest", [
+            ex.evidence(problem) for problem in download_problems(ex, job, main.urls, known)])
+        if ex.status == 200 and len(ex.content) > 1:
+            self._judge_range(url, ex)
+
+    def _judge_range(self, url: str, full: Exchange) -> None:
+        end = min(len(full.content), 100) - 1
+        part = self.api.download(url, headers={"Range": f"bytes=0-{end}"})
+        problems: list[str] = []
+        if part.status != 206:
+            problems.append(f"Range: bytes=0-{end} answered {part.status}, not 206")
+        elif part.content != full.content[:end + 1]:
+            problems.append("the 206 body is not the first bytes of the zip")
+        if "bytes" not in full.headers.get("accept-ranges", "").lower():
+            problems.append("the download has no Accept-Ranges: bytes")
+        etag = full.headers.get("etag")
+        if not etag or part.headers.get("etag") != etag:
+            problems.append(f"the ETag is not stable: {etag!r} then "
+                            f"{part.headers.get('etag')!r}")
+        self.verdicts.judge("job-download-range", [part.evidence(p) for p in problems])
+
+    def _judge_gone(self, job: _Job) -> None:
+        final = job.final
+        url = final.get("downloadUrl") if final else None
+        if final is None or final.get("state") != "complete" or not isinstance(url, str):
+            self.verdicts.skip("job-download-gone", "could not check: no job ended complete")
+            return
+        ex, answer = self.api.delete(final["id"])
+        state = answer.get("state") if answer else None
+        self.verdicts.judge("job-delete-cancels-or-removes", [] if ex.status == 200 and
+                            state == "gone" else [ex.evidence(
+                                f"DELETE of a complete job answered {ex.status} with state "
+                                f"{state!r}: a complete job becomes gone")])
+        self._delete_again(final["id"], state)
+        gone = self.api.download(url)
+        self.verdicts.judge("job-download-gone", [] if gone.status == 410 else [
+            gone.evidence(f"the downloadUrl of a gone job answered {gone.status}, not 410")])
+
+    # -- reads and lists (J3) ----------------------------------------------------------------
+
+    def _judge_reads(self, jobs: Sequence[_Job]) -> None:
+        problems: list[Evidence] = []
+        for job in jobs:
+            assert job.job is not None
+            ex, body = self.api.get(job.job["id"])
+            if ex.status != 200 or body is None or body.get("id") != job.job["id"]:
+                problems.append(ex.evidence(f"GET of job {job.job['id']} answered "
+                                            f"{ex.status} without the job"))
+        ex, _ = self.api.get(f"verify-no-such-job-{self.seed}")
+        if ex.status != 404:
+            problems.append(ex.evidence(f"an unknown job id answered {ex.status}, not 404"))
+        problems += self._list_problems(len(jobs))
+        self.verdicts.judge("job-read-and-list", problems)
+
+    def _list_problems(self, created: int) -> list[Evidence]:
+        problems: list[Evidence] = []
+        first, page = self.api.list(limit="2")
+        problems += _page_problems(first, page, 2)
+        cursor = page.get("nextCursor") if isinstance(page, dict) else None
+        if created > 2 and isinstance(page, dict) and not isinstance(cursor, str):
+            problems.append(first.evidence(f"{created} jobs exist but a page of 2 has "
+                                           f"nextCursor {cursor!r}"))
+        if isinstance(cursor, str):
+            second, more = self.api.list(limit="2", cursor=cursor)
+            problems += _page_problems(second, more, 2)
+            problems += _order_problems(second, page, more)
+        filtered, only = self.api.list(state="complete")
+        problems += _page_problems(filtered, only, 200)
+        if isinstance(only, dict) and isinstance(only.get("jobs"), list):
+            others = [j.get("state") for j in only["jobs"] if isinstance(j, dict)
+                      and j.get("state") != "complete"]
+            if others:
+                problems.append(filtered.evidence(f"?state=complete listed jobs in {others}"))
+        capped, big = self.api.list(limit="500")
+        problems += _page_problems(capped, big, 200)
+        for params in ({"state": "no-such-state"}, {"cursor": f"verify-made-up-{self.seed}"}):
+            ex, _ = self.api.list(**params)
+            if ex.status != 400:
+                problems.append(ex.evidence(f"listing with {params} answered {ex.status}, not "
+                                            "400"))
+        return problems
+
+    # -- webhooks (J7) -----------------------------------------------------------------------
+
+    def _judge_webhooks(self, main: _Job, cancel: _Job, retry: _Job) -> None:
+        if self.callbacks_refused:
+            self.notes.append(f"could not check J7: {self.callbacks_refused}")
+            for check in _WEBHOOK_CHECKS:
+                self.verdicts.skip(check, f"could not check: {self.callbacks_refused}")
+            return
+        secret = self.options.webhook_secret
+        if secret is None:
+            self.notes.append("J7: no --webhook-secret given: signatures are checked for their "
+                              "shape only; their MAC could not be checked")
+        for job in (main, cancel, retry):
+            if job.job is not None and job.callback and job.event_state:
+                self._judge_deliveries(job)
+        self._judge_retry(retry)
+
+    def _judge_deliveries(self, job: _Job) -> None:
+        assert job.job is not None
+        deliveries = self.receiver.wait_for(job.tag, 1, self.options.timeout)
+        request = f"POST {self.receiver.url(job.tag)}"
+        if not deliveries:
+            self.verdicts.fail("webhook-delivery-signed", Evidence(
+                f"job {job.job['id']} ended {job.event_state} but nothing was delivered to its "
+                f"callbackUrl within {self.options.timeout:g} s", request=request))
+            return
+        for delivery in deliveries:
+            self.verdicts.judge("webhook-delivery-signed", [
+                Evidence(problem, request=request, details=(_shown(delivery.body),))
+                for problem in self._delivery_problems(job, delivery)])
+
+    def _delivery_problems(self, job: _Job, delivery: Delivery) -> list[str]:
+        assert job.job is not None
+        problems = signature_problems(delivery.headers.get(SIGNATURE_HEADER), delivery.body,
+                                      self.options.webhook_secret)
+        media = delivery.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != "application/json":
+            problems.append(f"the delivery's Content-Type is {media or '(none)'!r}, not "
+                            "application/json")
+        if not delivery.headers.get(EVENT_ID_HEADER, "").strip():
+            problems.append("the delivery has no X-Export-Event-Id")
+        body = _loads(delivery.body)
+        if not isinstance(body, dict):
+            return [*problems, "the delivery's body is not a JSON object"]
+        wanted = f"export.{job.event_state}"
+        if body.get("event") != wanted:
+            problems.append(f"the event is {body.get('event')!r}; the job ended "
+                            f"{job.event_state}, so it is {wanted!r}")
+        delivered = body.get("job")
+        if isinstance(delivered, dict):
+            self.api.watcher.see(_delivery_exchange(self.receiver.url(job.tag), delivery),
+                                 delivered, where="the delivered job", track=False)
+        if not isinstance(delivered, dict) or delivered.get("id") != job.job["id"]:
+            problems.append(f"the delivery's job is not job {job.job['id']}")
+        return problems
+
+    def _judge_retry(self, retry: _Job) -> None:
+        if retry.job is None or not retry.callback:
+            self.verdicts.skip("webhook-delivery-retried", "could not check: the retry job "
+                               "was not created with a callback")
+            return
+        first = self.receiver.wait_for(retry.tag, 1, self.options.timeout)
+        if not first:
+            self.verdicts.skip("webhook-delivery-retried",
+                               "could not check: the first delivery never came")
+            return
+        wait = first[0].received_at + self.options.webhook_retry_wait - time.monotonic()
+        deliveries = self.receiver.wait_for(retry.tag, 2, max(wait, 0.0))
+        request = f"POST {self.receiver.url(retry.tag)}"
+        if len(deliveries) < 2:
+            self.notes.append(f"J7 SHOULD: no retry within --webhook-retry-wait "
+                              f"({self.options.webhook_retry_wait:g} s) of a delivery "
+                              "answered 500")
+            self.verdicts.fail("webhook-delivery-retried", Evidence(
+                f"a delivery answered 500 was not retried within "
+                f"{self.options.webhook_retry_wait:g} s (--webhook-retry-wait)",
+                request=request))
+            return
+        self.verdicts.ok("webhook-delivery-retried")
+        before, again = deliveries[0], deliveries[1]
+        problems = []
+        if again.headers.get(EVENT_ID_HEADER) != before.headers.get(EVENT_ID_HEADER):
+            problems.append(f"the retry's event id {again.headers.get(EVENT_ID_HEADER)!r} "
+                            f"differs from the first's {before.headers.get(EVENT_ID_HEADER)!r}")
+        if again.body != before.body:
+            problems.append("the retry's body differs from the first delivery's")
+        self.verdicts.judge("webhook-delivery-signed", [
+            Evidence(p, request=request, details=(_shown(again.body),)) for p in problems])
+
+
+def run_job_probes(client: ProbeClient, verdicts: Verdicts, known: list[KnownExport],
+                   options: VerifyOptions, seed: int) -> list[str]:
+    """Judge the export jobs (J1-J8); return notes for the report."""
+    notes: list[str] = []
+    host, port = options.listen_address()
+    with webhook_receiver(host, port, options.callback_base_url) as receiver:
+        _JobPhase(client, verdicts, known, options, seed, receiver, notes).run()
+    return notes
+
+
+def _page_problems(ex: Exchange, page: object, limit: int) -> list[Evidence]:
+    if ex.status != 200 or not isinstance(page, dict):
+        return [ex.evidence(f"listing jobs answered {ex.status} without a JSON object",
+                            shown_body(ex.content))]
+    jobs, cursor = page.get("jobs"), page.get("nextCursor", ...)
+    problems = []
+    if page.get("success") is not True or not isinstance(jobs, list) or cursor is ...:
+        problems.append(ex.evidence("the list is not {success: true, jobs: [...], nextCursor}",
+                                    shown_body(ex.content)))
+    elif len(jobs) > limit:
+        problems.append(ex.evidence(f"a page of at most {limit} listed {len(jobs)} jobs"))
+    elif cursor is not None and not isinstance(cursor, str):
+        problems.append(ex.evidence(f"nextCursor is {cursor!r}, not a string or null"))
+    else:
+        problems += _order_problems(ex, {"jobs": []}, page)
+    return problems
+
+
+def _order_problems(ex: Exchange, before: object, page: object) -> list[Evidence]:
+    """Newest first, across ``before`` and ``page``, and no job listed twice."""
+    listed = [j for p in (before, page) if isinstance(p, dict)
+              for j in p.get("jobs") or [] if isinstance(j, dict)]
+    ids = [j.get("id") for j in listed]
+    if len(set(ids)) != len(ids):
+        return [ex.evidence("a job is listed twice across pages", f"ids: {ids}")]
+    times = [parse_time(j.get("createdAt")) for j in listed]
+    if all(t is not None for t in times) and any(
+            a < b for a, b in itertools.pairwise(times)):  # type: ignore[operator]
+        return [ex.evidence("jobs are not listed newest first",
+                            "createdAt: " + ", ".join(str(j.get("createdAt")) for j in listed))]
+    return []
+
+
+def _json(ex: Exchange) -> Any:
+    try:
+        return ex.json()
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _loads(body: bytes) -> Any:
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _shown(body: bytes) -> str:
+    return "body: " + shown_body(body)
+
+
+def _delivery_exchange(url: str, delivery: Delivery) -> Exchange:
+    """A delivery as an exchange, so its job is judged like any other."""
+    return Exchange(method="POST", url=url, request_headers=delivery.headers, json_body=None,
+                    raw_body=delivery.body, status=delivery.answered,
+                    headers=httpx.Headers(delivery.headers), content=delivery.body,
+                    key_sent=None, key_is_valid=False, well_formed=True)
