@@ -55,6 +55,8 @@ _BAD_CALLBACKS = ("ftp://example.com/hooks/export", "/hooks/export",
 # Loopback on the discard port: refused fast if a backend does call it.
 _PRIVATE_CALLBACKS = ("http://127.0.0.1:9/hooks/export", "http://[::1]:9/hooks/export")
 _REF_JOB_ITEMS = 10_000
+# Answers that may mean "not this callback": the job is created again without one to tell.
+_REFUSALS = (400, 403, 422)
 _WEBHOOK_CHECKS = ("webhook-delivery-signed", "webhook-delivery-retried")
 JOB_CHECKS = ("job-create-accepted", "job-item-limit-reference", "job-body-shape",
               "job-read-and-list", "job-states-move-forward", "job-outcome-follows-resolution",
@@ -131,16 +133,25 @@ class _JobPhase:
         if ex.status in (404, 405) and tag == "retry":
             self._absent(ex)
             return _Job(tag, urls, None, absent=True)
-        if ex.status == 400 and callback_url is not None:
-            # A backend may refuse the checker's loopback callback (J8 REF): go on without.
-            self.callbacks_refused = (
-                f"the backend refused the callback {callback_url} with 400 (J8 allows refusing "
-                "loopback and private targets); pass --callback-base-url with an address it "
-                "accepts, or let it allow private callbacks")
+        if ex.status in _REFUSALS and callback_url is not None:
+            refused = ex
             ex, job = self.api.create(urls, name=name, headers=headers)
+            if ex.status == 202:
+                self._callback_refused(refused, callback_url)
             callback_url = None
         self._judge_created(ex, job, name if name is not None else "exports", urls)
         return _Job(tag, urls, job, callback=callback_url is not None)
+
+    def _callback_refused(self, refused: Exchange, callback_url: str) -> None:
+        """The checker's own callback was what the backend refused: J7 cannot be judged, and
+        J8 allows only a 400 for it (a private target, REF)."""
+        self.callbacks_refused = (
+            f"the backend refused the callback {callback_url} with {refused.status} (J8 "
+            "allows refusing loopback and private targets); pass --callback-base-url with an "
+            "address it accepts, or let it allow private callbacks")
+        self.verdicts.judge("callback-private-refused", [] if refused.status == 400 else [
+            refused.evidence(f"the callback {callback_url} was refused with {refused.status}; "
+                             "a refused private target gets 400", shown_body(refused.content))])
 
     def _absent(self, ex: Exchange) -> None:
         if self.options.jobs:
