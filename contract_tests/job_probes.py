@@ -108,6 +108,7 @@ class _JobPhase:
         cancel = self._create("cancel", known_urls[:1] or missing[:1], name="verify-cancel",
                               headers={"Prefer": "job-duration=5"})
         self._judge_cancel(cancel)
+        self._body_and_auth_rules(missing[0])
         self._refused_callbacks(missing[0])
         self._item_limit(missing[0])
         for job in (retry, main, nameless):
@@ -238,7 +239,27 @@ class _JobPhase:
                                 f"DELETE of a {state} job answered {ex.status} with state "
                                 f"{after!r}: a final state does not change")])
 
-    # -- refused requests (J8, J1 REF) -------------------------------------------------------
+    # -- refused requests (Q1, Q3, A2 on the job route; J8; J1 REF) ---------------------------
+
+    def _body_and_auth_rules(self, url: str) -> None:
+        """J1: the body and auth rules of the download routes hold for job creation too."""
+        if self.options.api_key is not None:
+            ex = self.client.send("POST", JOBS_PATH, raw=_body([url]), key=None,
+                                  content_type="application/json", well_formed=False)
+            self.verdicts.judge("auth-missing-key-rejected", [] if ex.status in (401, 403) else [
+                ex.evidence(f"creating a job without x-api-key answered {ex.status}, not 401 "
+                            "or 403")])
+        for raw in (b"[]", b'{"items": []}', b'{"items": "x"}', b"not json"):
+            ex = self.client.send("POST", JOBS_PATH, raw=raw, content_type="application/json",
+                                  well_formed=False)
+            self.verdicts.judge("request-malformed-body-rejected", [] if ex.status == 400 else [
+                ex.evidence(f"creating a job from {raw.decode()!r} answered {ex.status}, not "
+                            "400", shown_body(ex.content))])
+        extra = {"items": [{"sourceFileUrl": url, "note": 1}], "verifyExtra": True}
+        ex = self.client.post_json(JOBS_PATH, extra)
+        self.verdicts.judge("request-extra-properties-tolerated", [] if ex.status < 500 else [
+            ex.evidence(f"a job body with extra properties answered {ex.status}")])
+
 
     def _refused_callbacks(self, url: str) -> None:
         for callback in _BAD_CALLBACKS:
@@ -518,6 +539,10 @@ def _order_problems(ex: Exchange, before: object, page: object) -> list[Evidence
         return [ex.evidence("jobs are not listed newest first",
                             "createdAt: " + ", ".join(str(j.get("createdAt")) for j in listed))]
     return []
+
+
+def _body(urls: Sequence[str]) -> bytes:
+    return json.dumps({"items": [{"sourceFileUrl": u} for u in urls]}).encode("utf-8")
 
 
 def _json(ex: Exchange) -> Any:
