@@ -494,6 +494,8 @@ class _JobPhase:
                             f"differs from the first's {before.headers.get(EVENT_ID_HEADER)!r}")
         if again.body != before.body:
             problems.append("the retry's body differs from the first delivery's")
+        # Signed afresh: the retry's own signature must hold for its own t.
+        problems += self._delivery_problems(retry, again)
         self.verdicts.judge("webhook-delivery-signed", [
             Evidence(p, request=request, details=(_shown(again.body),)) for p in problems])
 
