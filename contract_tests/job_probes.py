@@ -8,7 +8,8 @@ The jobs, in the order they are created so the slow part overlaps the rest:
   (J4), its zip and manifest (J6), its webhook (J7).
 * ``nameless``: no name (J1: ``exports``), then deleted (J5: ``gone``), its download ``410`` (J6).
 * ``cancel``: created with ``Prefer: job-duration=5`` (a mock keeps it processing) and deleted
-  at once (J5: ``cancelled``, never ``complete`` later; or ``gone`` when it had finished).
+  at once (J5: ``cancelled``, and still so at the end of the phase; or ``gone`` when it had
+  finished).
 
 Then refused callbacks (J8), the item limit (J1 REF), reads and lists (J3), the state machine
 (J4), and last the webhook deliveries (J7). The receiver is the checker's own
@@ -48,8 +49,6 @@ from .webhook_receiver import (
 __all__ = ["JOB_CHECKS", "run_job_probes"]
 
 _NAME = "verify-jobs"
-_CANCEL_WATCH_SECONDS = 1.0
-_POLL_SECONDS = 0.05
 _BAD_CALLBACKS = ("ftp://example.com/hooks/export", "/hooks/export",
                   "javascript:alert(1)")
 # Loopback on the discard port: refused fast if a backend does call it.
@@ -91,6 +90,7 @@ class _JobPhase:
     notes: list[str]
     api: JobApi = field(init=False)
     callbacks_refused: str | None = None
+    cancelled: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.api = JobApi(self.client, JobWatcher(self.verdicts), self.options.timeout)
@@ -120,6 +120,7 @@ class _JobPhase:
         if self.verdicts.wants("job-states-move-forward"):
             run_lifecycle(self.api, [*known_urls, *missing], seed=self.seed,
                           max_examples=max(1, min(self.options.max_examples, 5)))
+        self._still_cancelled()
         self._judge_webhooks(main, cancel, retry)
 
     # -- creating (J1) -----------------------------------------------------------------------
@@ -213,20 +214,21 @@ class _JobPhase:
         job.event_state = {"cancelled": "cancelled", "gone": "complete", "error": "error"}.get(
             str(state))
         if state == "cancelled":
-            problems += self._stays_cancelled(job_id)
+            self.cancelled.append(job_id)
         self.verdicts.judge("job-delete-cancels-or-removes", problems)
         self._delete_again(job_id, state)
 
-    def _stays_cancelled(self, job_id: str) -> list[Evidence]:
-        """Watch a cancelled job for a moment: it never becomes complete (J5)."""
-        deadline = time.monotonic() + _CANCEL_WATCH_SECONDS
-        while time.monotonic() < deadline:
+    def _still_cancelled(self) -> None:
+        """Read the cancelled jobs again once the other probes ran: never complete (J5).
+
+        No wait of its own: the rest of the phase is the time a wrongly running build gets."""
+        for job_id in self.cancelled:
             ex, job = self.api.get(job_id)
-            if job is not None and job.get("state") != "cancelled":
-                return [ex.evidence(f"job {job_id} was cancelled, then read as "
-                                    f"{job.get('state')!r}: a cancelled job stays cancelled")]
-            time.sleep(_POLL_SECONDS)
-        return []
+            state = job.get("state") if job else None
+            self.verdicts.judge("job-delete-cancels-or-removes", [] if state == "cancelled"
+                                else [ex.evidence(f"job {job_id} was cancelled, then read as "
+                                                  f"{state!r}: a cancelled job stays "
+                                                  "cancelled")])
 
     def _delete_again(self, job_id: str, state: object) -> None:
         """DELETE on a final state changes nothing (J5)."""
