@@ -135,6 +135,13 @@ class _JobPhase:
         if ex.status in (404, 405) and tag == "retry":
             self._absent(ex)
             return _Job(tag, urls, None, absent=True)
+        if ex.status in (401, 403) and self.options.api_key is None and tag == "retry":
+            reason = (f"could not check: creating a job answered {ex.status} and no --api-key "
+                      "was given")
+            self.notes.append(reason)
+            for check in JOB_CHECKS:
+                self.verdicts.skip(check, reason)
+            return _Job(tag, urls, None, absent=True)
         if ex.status in _REFUSALS and callback_url is not None:
             refused = ex
             ex, job = self.api.create(urls, name=name, headers=headers)

@@ -127,3 +127,12 @@ def test_job_options_come_from_the_config_file(tmp_path: Path) -> None:
     assert (options.jobs, options.callback_listen, options.callback_base_url,
             options.webhook_secret, options.webhook_retry_wait) == (
         True, "0.0.0.0:8099", "http://host.docker.internal:8099", "s3cret-s3cret", 90.0)
+
+
+def test_a_protected_backend_without_a_key_leaves_the_job_checks_could_not_check(
+        tmp_path: Path) -> None:
+    report = run_verify(_reference(tmp_path, api_key=None, source_urls=()))
+
+    assert report.exit_code == 0
+    assert {r.status for r in report.rules if r.id in JOB_RULES} == {"SKIP"}
+    assert "no --api-key was given" in report.check("job-create-accepted").reason
