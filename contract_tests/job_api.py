@@ -9,16 +9,32 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from .client import Exchange, ProbeClient
 from .job_bodies import JobWatcher
 
-__all__ = ["JOBS_PATH", "JobApi"]
+__all__ = ["JOBS_PATH", "JobApi", "ProbeJob"]
 
 JOBS_PATH = "/viewer/exports/jobs"
 _POLL_SECONDS = 0.05
+
+
+@dataclass
+class ProbeJob:
+    """A job the phase created: what it sent and what it saw of it."""
+
+    tag: str
+    urls: list[str]
+    job: dict[str, Any] | None
+    final: dict[str, Any] | None = None
+    callback: bool = False
+    # The state whose event the callback should receive.
+    event_state: str | None = None
+    # The backend has no job routes (the first creation answered 404 or 405).
+    absent: bool = False
 
 
 class JobApi:

@@ -11,16 +11,15 @@ The jobs, in the order they are created so the slow part overlaps the rest:
   at once (J5: ``cancelled``, and still so at the end of the phase; or ``gone`` when it had
   finished).
 
-Then refused callbacks (J8), the item limit (J1 REF), reads and lists (J3), the state machine
-(J4), and last the webhook deliveries (J7). The receiver is the checker's own
+Then the body and auth rules on the job route, refused callbacks (J8), the item limit (J1
+REF), reads and lists (J3, ``job_lists.py``), the state machine (J4, ``job_lifecycle.py``),
+and last the webhook deliveries (J7, ``job_webhooks.py``). The receiver is the checker's own
 (``webhook_receiver.py``); every job body goes through the ``JobWatcher`` (J2, J4).
 """
 
 from __future__ import annotations
 
-import itertools
 import json
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,22 +28,17 @@ import httpx
 
 from .client import Exchange, ProbeClient
 from .exports import KnownExport, unknown_url
-from .job_api import JOBS_PATH, JobApi
-from .job_bodies import JobWatcher, parse_time
+from .job_api import JOBS_PATH, JobApi, ProbeJob
+from .job_bodies import JobWatcher
 from .job_lifecycle import run_lifecycle
+from .job_lists import list_problems
 from .job_manifest import download_problems
+from .job_webhooks import WEBHOOK_CHECKS, WebhookJudge
 from .options import VerifyOptions
 from .results import Evidence
 from .showing import shown_body
 from .verdicts import Verdicts
-from .webhook_receiver import (
-    EVENT_ID_HEADER,
-    SIGNATURE_HEADER,
-    Delivery,
-    WebhookReceiver,
-    signature_problems,
-    webhook_receiver,
-)
+from .webhook_receiver import WebhookReceiver, webhook_receiver
 
 __all__ = ["JOB_CHECKS", "run_job_probes"]
 
@@ -56,27 +50,11 @@ _PRIVATE_CALLBACKS = ("http://127.0.0.1:9/hooks/export", "http://[::1]:9/hooks/e
 _REF_JOB_ITEMS = 10_000
 # Answers that may mean "not this callback": the job is created again without one to tell.
 _REFUSALS = (400, 403, 422)
-_WEBHOOK_CHECKS = ("webhook-delivery-signed", "webhook-delivery-retried")
 JOB_CHECKS = ("job-create-accepted", "job-item-limit-reference", "job-body-shape",
               "job-read-and-list", "job-states-move-forward", "job-outcome-follows-resolution",
               "job-delete-cancels-or-removes", "job-download-zip-and-manifest",
-              "job-download-gone", "job-download-range", *_WEBHOOK_CHECKS,
+              "job-download-gone", "job-download-range", *WEBHOOK_CHECKS,
               "callback-url-scheme-refused", "callback-private-refused")
-
-
-@dataclass
-class _Job:
-    """A job the phase created: what it sent and what it saw of it."""
-
-    tag: str
-    urls: list[str]
-    job: dict[str, Any] | None
-    final: dict[str, Any] | None = None
-    callback: bool = False
-    # The state whose event the callback should receive.
-    event_state: str | None = None
-    # The backend has no job routes (the first creation answered 404 or 405).
-    absent: bool = False
 
 
 @dataclass
@@ -121,27 +99,28 @@ class _JobPhase:
             run_lifecycle(self.api, [*known_urls, *missing], seed=self.seed,
                           max_examples=max(1, min(self.options.max_examples, 5)))
         self._still_cancelled()
-        self._judge_webhooks(main, cancel, retry)
+        WebhookJudge(self.receiver, self.verdicts, self.api.watcher, self.options,
+                     self.notes).judge((main, cancel, retry), retry, self.callbacks_refused)
 
     # -- creating (J1) -----------------------------------------------------------------------
 
     def _create(self, tag: str, urls: list[str], *, name: str | None = None,
                 callback: bool = True, fail_first: bool = False,
-                headers: dict[str, str] | None = None) -> _Job:
+                headers: dict[str, str] | None = None) -> ProbeJob:
         callback_url = self.receiver.url(tag) if callback and not self.callbacks_refused else None
         if fail_first:
             self.receiver.fail_first.add(tag)
         ex, job = self.api.create(urls, name=name, callback_url=callback_url, headers=headers)
         if ex.status in (404, 405) and tag == "retry":
             self._absent(ex)
-            return _Job(tag, urls, None, absent=True)
+            return ProbeJob(tag, urls, None, absent=True)
         if ex.status in (401, 403) and self.options.api_key is None and tag == "retry":
             reason = (f"could not check: creating a job answered {ex.status} and no --api-key "
                       "was given")
             self.notes.append(reason)
             for check in JOB_CHECKS:
                 self.verdicts.skip(check, reason)
-            return _Job(tag, urls, None, absent=True)
+            return ProbeJob(tag, urls, None, absent=True)
         if ex.status in _REFUSALS and callback_url is not None:
             refused = ex
             ex, job = self.api.create(urls, name=name, headers=headers)
@@ -149,7 +128,7 @@ class _JobPhase:
                 self._callback_refused(refused, callback_url)
             callback_url = None
         self._judge_created(ex, job, name if name is not None else "exports", urls)
-        return _Job(tag, urls, job, callback=callback_url is not None)
+        return ProbeJob(tag, urls, job, callback=callback_url is not None)
 
     def _callback_refused(self, refused: Exchange, callback_url: str) -> None:
         """The checker's own callback was what the backend refused: J7 cannot be judged, and
@@ -204,7 +183,7 @@ class _JobPhase:
 
     # -- cancelling (J5) ---------------------------------------------------------------------
 
-    def _judge_cancel(self, job: _Job) -> None:
+    def _judge_cancel(self, job: ProbeJob) -> None:
         if job.job is None:
             return
         job_id = job.job["id"]
@@ -296,13 +275,13 @@ class _JobPhase:
 
     # -- outcomes (J4) -----------------------------------------------------------------------
 
-    def _await_end(self, job: _Job) -> None:
+    def _await_end(self, job: ProbeJob) -> None:
         if job.job is not None:
             job.final = self.api.ended(job.job["id"])
             if job.final is not None and job.event_state is None:
                 job.event_state = job.final.get("state")
 
-    def _judge_outcome(self, retry: _Job, main: _Job, nameless: _Job) -> None:
+    def _judge_outcome(self, retry: ProbeJob, main: ProbeJob, nameless: ProbeJob) -> None:
         for job in (retry, main, nameless):
             if job.job is None:
                 continue
@@ -326,7 +305,7 @@ class _JobPhase:
 
     # -- downloads (J6) ----------------------------------------------------------------------
 
-    def _judge_download(self, main: _Job) -> None:
+    def _judge_download(self, main: ProbeJob) -> None:
         job = main.final
         url = job.get("downloadUrl") if job else None
         if job is None or job.get("state") != "complete" or not isinstance(url, str):
@@ -356,7 +335,7 @@ class _JobPhase:
                             f"{part.headers.get('etag')!r}")
         self.verdicts.judge("job-download-range", [part.evidence(p) for p in problems])
 
-    def _judge_gone(self, job: _Job) -> None:
+    def _judge_gone(self, job: ProbeJob) -> None:
         final = job.final
         url = final.get("downloadUrl") if final else None
         if final is None or final.get("state") != "complete" or not isinstance(url, str):
@@ -375,7 +354,7 @@ class _JobPhase:
 
     # -- reads and lists (J3) ----------------------------------------------------------------
 
-    def _judge_reads(self, jobs: Sequence[_Job]) -> None:
+    def _judge_reads(self, jobs: Sequence[ProbeJob]) -> None:
         problems: list[Evidence] = []
         for job in jobs:
             assert job.job is not None
@@ -386,128 +365,8 @@ class _JobPhase:
         ex, _ = self.api.get(f"verify-no-such-job-{self.seed}")
         if ex.status != 404:
             problems.append(ex.evidence(f"an unknown job id answered {ex.status}, not 404"))
-        problems += self._list_problems(len(jobs))
+        problems += list_problems(self.api, len(jobs), self.seed)
         self.verdicts.judge("job-read-and-list", problems)
-
-    def _list_problems(self, created: int) -> list[Evidence]:
-        problems: list[Evidence] = []
-        first, page = self.api.list(limit="2")
-        problems += _page_problems(first, page, 2)
-        cursor = page.get("nextCursor") if isinstance(page, dict) else None
-        if created > 2 and isinstance(page, dict) and not isinstance(cursor, str):
-            problems.append(first.evidence(f"{created} jobs exist but a page of 2 has "
-                                           f"nextCursor {cursor!r}"))
-        if isinstance(cursor, str):
-            second, more = self.api.list(limit="2", cursor=cursor)
-            problems += _page_problems(second, more, 2)
-            problems += _order_problems(second, page, more)
-        filtered, only = self.api.list(state="complete")
-        problems += _page_problems(filtered, only, 200)
-        if isinstance(only, dict) and isinstance(only.get("jobs"), list):
-            others = [j.get("state") for j in only["jobs"] if isinstance(j, dict)
-                      and j.get("state") != "complete"]
-            if others:
-                problems.append(filtered.evidence(f"?state=complete listed jobs in {others}"))
-        capped, big = self.api.list(limit="500")
-        problems += _page_problems(capped, big, 200)
-        for params in ({"state": "no-such-state"}, {"cursor": f"verify-made-up-{self.seed}"}):
-            ex, _ = self.api.list(**params)
-            if ex.status != 400:
-                problems.append(ex.evidence(f"listing with {params} answered {ex.status}, not "
-                                            "400"))
-        return problems
-
-    # -- webhooks (J7) -----------------------------------------------------------------------
-
-    def _judge_webhooks(self, main: _Job, cancel: _Job, retry: _Job) -> None:
-        if self.callbacks_refused:
-            self.notes.append(f"could not check J7: {self.callbacks_refused}")
-            for check in _WEBHOOK_CHECKS:
-                self.verdicts.skip(check, f"could not check: {self.callbacks_refused}")
-            return
-        secret = self.options.webhook_secret
-        if secret is None:
-            self.notes.append("J7: no --webhook-secret given: signatures are checked for their "
-                              "shape only; their MAC could not be checked")
-        for job in (main, cancel, retry):
-            if job.job is not None and job.callback and job.event_state:
-                self._judge_deliveries(job)
-        self._judge_retry(retry)
-
-    def _judge_deliveries(self, job: _Job) -> None:
-        assert job.job is not None
-        deliveries = self.receiver.wait_for(job.tag, 1, self.options.timeout)
-        request = f"POST {self.receiver.url(job.tag)}"
-        if not deliveries:
-            self.verdicts.fail("webhook-delivery-signed", Evidence(
-                f"job {job.job['id']} ended {job.event_state} but nothing was delivered to its "
-                f"callbackUrl within {self.options.timeout:g} s", request=request))
-            return
-        for delivery in deliveries:
-            self.verdicts.judge("webhook-delivery-signed", [
-                Evidence(problem, request=request, details=(_shown(delivery.body),))
-                for problem in self._delivery_problems(job, delivery)])
-
-    def _delivery_problems(self, job: _Job, delivery: Delivery) -> list[str]:
-        assert job.job is not None
-        problems = signature_problems(delivery.headers.get(SIGNATURE_HEADER), delivery.body,
-                                      self.options.webhook_secret)
-        media = delivery.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media != "application/json":
-            problems.append(f"the delivery's Content-Type is {media or '(none)'!r}, not "
-                            "application/json")
-        if not delivery.headers.get(EVENT_ID_HEADER, "").strip():
-            problems.append("the delivery has no X-Export-Event-Id")
-        body = _loads(delivery.body)
-        if not isinstance(body, dict):
-            return [*problems, "the delivery's body is not a JSON object"]
-        wanted = f"export.{job.event_state}"
-        if body.get("event") != wanted:
-            problems.append(f"the event is {body.get('event')!r}; the job ended "
-                            f"{job.event_state}, so it is {wanted!r}")
-        delivered = body.get("job")
-        if isinstance(delivered, dict):
-            self.api.watcher.see(_delivery_exchange(self.receiver.url(job.tag), delivery),
-                                 delivered, where="the delivered job", track=False)
-        if not isinstance(delivered, dict) or delivered.get("id") != job.job["id"]:
-            problems.append(f"the delivery's job is not job {job.job['id']}")
-        return problems
-
-    def _judge_retry(self, retry: _Job) -> None:
-        if retry.job is None or not retry.callback:
-            self.verdicts.skip("webhook-delivery-retried", "could not check: the retry job "
-                               "was not created with a callback")
-            return
-        first = self.receiver.wait_for(retry.tag, 1, self.options.timeout)
-        if not first:
-            self.verdicts.skip("webhook-delivery-retried",
-                               "could not check: the first delivery never came")
-            return
-        wait = first[0].received_at + self.options.webhook_retry_wait - time.monotonic()
-        deliveries = self.receiver.wait_for(retry.tag, 2, max(wait, 0.0))
-        request = f"POST {self.receiver.url(retry.tag)}"
-        if len(deliveries) < 2:
-            self.notes.append(f"J7 SHOULD: no retry within --webhook-retry-wait "
-                              f"({self.options.webhook_retry_wait:g} s) of a delivery "
-                              "answered 500")
-            self.verdicts.fail("webhook-delivery-retried", Evidence(
-                f"a delivery answered 500 was not retried within "
-                f"{self.options.webhook_retry_wait:g} s (--webhook-retry-wait)",
-                request=request))
-            return
-        self.verdicts.ok("webhook-delivery-retried")
-        before, again = deliveries[0], deliveries[1]
-        problems = []
-        if again.headers.get(EVENT_ID_HEADER) != before.headers.get(EVENT_ID_HEADER):
-            problems.append(f"the retry's event id {again.headers.get(EVENT_ID_HEADER)!r} "
-                            f"differs from the first's {before.headers.get(EVENT_ID_HEADER)!r}")
-        if again.body != before.body:
-            problems.append("the retry's body differs from the first delivery's")
-        # Signed afresh: the retry's own signature must hold for its own t.
-        problems += self._delivery_problems(retry, again)
-        self.verdicts.judge("webhook-delivery-signed", [
-            Evidence(p, request=request, details=(_shown(again.body),)) for p in problems])
-
 
 def run_job_probes(client: ProbeClient, verdicts: Verdicts, known: list[KnownExport],
                    options: VerifyOptions, seed: int) -> list[str]:
@@ -519,39 +378,6 @@ def run_job_probes(client: ProbeClient, verdicts: Verdicts, known: list[KnownExp
     return notes
 
 
-def _page_problems(ex: Exchange, page: object, limit: int) -> list[Evidence]:
-    if ex.status != 200 or not isinstance(page, dict):
-        return [ex.evidence(f"listing jobs answered {ex.status} without a JSON object",
-                            shown_body(ex.content))]
-    jobs, cursor = page.get("jobs"), page.get("nextCursor", ...)
-    problems = []
-    if page.get("success") is not True or not isinstance(jobs, list) or cursor is ...:
-        problems.append(ex.evidence("the list is not {success: true, jobs: [...], nextCursor}",
-                                    shown_body(ex.content)))
-    elif len(jobs) > limit:
-        problems.append(ex.evidence(f"a page of at most {limit} listed {len(jobs)} jobs"))
-    elif cursor is not None and not isinstance(cursor, str):
-        problems.append(ex.evidence(f"nextCursor is {cursor!r}, not a string or null"))
-    else:
-        problems += _order_problems(ex, {"jobs": []}, page)
-    return problems
-
-
-def _order_problems(ex: Exchange, before: object, page: object) -> list[Evidence]:
-    """Newest first, across ``before`` and ``page``, and no job listed twice."""
-    listed = [j for p in (before, page) if isinstance(p, dict)
-              for j in p.get("jobs") or [] if isinstance(j, dict)]
-    ids = [j.get("id") for j in listed]
-    if len(set(ids)) != len(ids):
-        return [ex.evidence("a job is listed twice across pages", f"ids: {ids}")]
-    times = [parse_time(j.get("createdAt")) for j in listed]
-    if all(t is not None for t in times) and any(
-            a < b for a, b in itertools.pairwise(times)):  # type: ignore[operator]
-        return [ex.evidence("jobs are not listed newest first",
-                            "createdAt: " + ", ".join(str(j.get("createdAt")) for j in listed))]
-    return []
-
-
 def _body(urls: Sequence[str]) -> bytes:
     return json.dumps({"items": [{"sourceFileUrl": u} for u in urls]}).encode("utf-8")
 
@@ -561,22 +387,3 @@ def _json(ex: Exchange) -> Any:
         return ex.json()
     except (ValueError, UnicodeDecodeError):
         return None
-
-
-def _loads(body: bytes) -> Any:
-    try:
-        return json.loads(body.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
-def _shown(body: bytes) -> str:
-    return "body: " + shown_body(body)
-
-
-def _delivery_exchange(url: str, delivery: Delivery) -> Exchange:
-    """A delivery as an exchange, so its job is judged like any other."""
-    return Exchange(method="POST", url=url, request_headers=delivery.headers, json_body=None,
-                    raw_body=delivery.body, status=delivery.answered,
-                    headers=httpx.Headers(delivery.headers), content=delivery.body,
-                    key_sent=None, key_is_valid=False, well_formed=True)
