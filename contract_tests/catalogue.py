@@ -5,7 +5,8 @@ enforces exactly one part of one rule, so a backend bug is charged to the rule i
 level is the level of that part (MUST, SHOULD or REF, see ``rules.py``). A check's ``needs``
 says what it cannot run without (it reports SKIP, with the reason, when that is missing):
 ``api_key``, ``origin``, ``follow_urls``, ``exports`` (at least one known export),
-``limits`` (declared limits), ``no_limits`` (limits not declared), ``big_archive``.
+``limits`` (declared limits), ``no_limits`` (limits not declared), ``big_archive``, ``jobs``
+(the backend offers export jobs).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def _c(check_id: str, rule_id: str, level: Level, description: str,
 
 _EXPORTS = ("exports",)
 _FOLLOW = ("exports", "follow_urls")
+_JOBS = ("jobs",)
 
 CHECKS: tuple[Check, ...] = (
     # Requests (Q)
@@ -208,6 +210,50 @@ CHECKS: tuple[Check, ...] = (
        "A 429 carries no file, zip or attachment header."),
     _c("rate-limited-retry-after", "R1", "SHOULD",
        "A 429 carries Retry-After."),
+    # Export jobs (J)
+    _c("job-create-accepted", "J1", "MUST",
+       "Creating a job answers 202 with a Location naming the job and the job in the body; "
+       "unknown items do not fail it; no name means 'exports'.", needs=_JOBS),
+    _c("job-item-limit-reference", "J1", "REF",
+       "A job of 10,001 items gets 413.", needs=_JOBS),
+    _c("job-body-shape", "J2", "MUST",
+       "Every job the backend sends (created, read, listed, deleted, delivered) has the job's "
+       "fields, types and state-dependent nulls.", needs=_JOBS),
+    _c("job-read-and-list", "J3", "MUST",
+       "A job reads back by id (an unknown id 404); the list pages newest first by limit and "
+       "cursor, filters by state, and refuses an unknown state or a made-up cursor with 400.",
+       needs=_JOBS),
+    _c("job-states-move-forward", "J4", "MUST",
+       "Creating, polling, cancelling, deleting, downloading and listing in random order "
+       "(hypothesis, stateful) never sees a forbidden state move or progress going back.",
+       needs=_JOBS),
+    _c("job-outcome-follows-resolution", "J4", "MUST",
+       "A job of unknown items ends error with code not_found; one where some resolve ends "
+       "complete with done equal to total.", needs=_JOBS),
+    _c("job-delete-cancels-or-removes", "J5", "MUST",
+       "DELETE answers 200 with the job: processing becomes cancelled (never complete "
+       "later), complete becomes gone, final states stay.", needs=_JOBS),
+    _c("job-download-zip-and-manifest", "J6", "MUST",
+       "The job's downloadUrl, without the key, serves a sound zip named after the job with "
+       "the resolved entries and a manifest.json that matches them item by item.",
+       needs=("jobs", "exports")),
+    _c("job-download-gone", "J6", "MUST",
+       "Once the job is gone its downloadUrl answers 410.", needs=_JOBS),
+    _c("job-download-range", "J6", "SHOULD",
+       "The job's download answers a Range request with 206, Accept-Ranges: bytes and the same "
+       "ETag.", needs=("jobs", "exports")),
+    _c("webhook-delivery-signed", "J7", "MUST",
+       "Each final state is POSTed to the callbackUrl as its event, JSON, with an event id and "
+       "a valid t=,v1= signature; a retry repeats body and event id, freshly signed.",
+       needs=_JOBS),
+    _c("webhook-delivery-retried", "J7", "SHOULD",
+       "A delivery answered 500 is delivered again within --webhook-retry-wait.",
+       needs=_JOBS),
+    _c("callback-url-scheme-refused", "J8", "MUST",
+       "A callbackUrl that is relative, ftp: or javascript: gets 400.", needs=_JOBS),
+    _c("callback-private-refused", "J8", "REF",
+       "A callbackUrl on a link-local or private address gets 400, or 202 where the operator "
+       "allows private callbacks; never another answer.", needs=_JOBS),
 )
 
 CHECKS_BY_ID: dict[str, Check] = {c.id: c for c in CHECKS}

@@ -14,6 +14,11 @@ Keys are the flag names without dashes in front (``base-url``, ``source-urls``, 
     max-items = 100
     max-body-bytes = 1048576
     junit-xml = "test-results/export-contract.xml"
+    jobs = true                        # export jobs are required (J1 fails without them)
+    webhook-secret-env = "EXPORT_WEBHOOK_SECRET"
+    callback-listen = "0.0.0.0:8099"   # the webhook receiver's address
+    callback-base-url = "http://host.docker.internal:8099"
+    webhook-retry-wait = 60
 """
 
 from __future__ import annotations
@@ -52,6 +57,10 @@ _KEYS: dict[str, tuple[str, type | tuple[type, ...]]] = {
     "headers": ("headers", dict),
     "junit-xml": ("junit_xml", str),
     "report": ("report", str),
+    "jobs": ("jobs", bool),
+    "callback-listen": ("callback_listen", str),
+    "callback-base-url": ("callback_base_url", str),
+    "webhook-retry-wait": ("webhook_retry_wait", (int, float)),
 }
 _ALIASES = {"source-url": "source-urls"}
 _OUTPUTS = ("junit_xml", "report")
@@ -89,8 +98,14 @@ def read_config(path: Path, environ: Mapping[str, str] | None = None) -> dict[st
                                        "not set in the environment")
             values["api_key"] = env[value]
             continue
+        if key == "webhook-secret-env":
+            if not isinstance(value, str) or not env.get(value):
+                raise VerifyUsageError(f"config {path}: webhook-secret-env names {value!r}, "
+                                       "which is not set in the environment")
+            values["webhook_secret"] = env[value]
+            continue
         if key not in _KEYS:
-            known = ", ".join(sorted([*_KEYS, "api-key-env"]))
+            known = ", ".join(sorted([*_KEYS, "api-key-env", "webhook-secret-env"]))
             raise VerifyUsageError(f"config {path}: unknown key {raw_key!r} (known: {known})")
         field, kind = _KEYS[key]
         if kind is list and isinstance(value, str):
@@ -116,7 +131,7 @@ def settings_from(config: Mapping[str, Any], flags: Mapping[str, Any]) -> Verify
     if not merged.get("base_url"):
         raise VerifyUsageError("--base-url is required (or base-url in the config file)")
     outputs = {name: merged.pop(name, None) for name in _OUTPUTS}
-    for name in ("timeout", "url_revisit_seconds"):
+    for name in ("timeout", "url_revisit_seconds", "webhook_retry_wait"):
         if name in merged:
             merged[name] = float(merged[name])
     options = VerifyOptions(**merged)

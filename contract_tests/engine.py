@@ -19,6 +19,7 @@ from .cors_probes import run_cors_probes
 from .errors import NoRegistrationRoute
 from .exports import KnownExport, auto_fixtures, discover, unknown_url
 from .fuzzing import run_fuzzing
+from .job_probes import JOB_CHECKS, run_job_probes
 from .limit_probes import run_limit_probes
 from .observers import BATCH_PATH, SINGLE_PATH, ExchangeObserver
 from .options import VerifyOptions
@@ -140,6 +141,11 @@ def _run_phases(client: ProbeClient, options: VerifyOptions, verdicts: Verdicts,
         progress.start("cors", 1, f"preflights from {options.origin}")
         with _phase("cors", verdicts, outcome):
             run_cors_probes(client, verdicts, options.origin)
+
+    if options.jobs or verdicts.wants(*JOB_CHECKS):
+        progress.start("jobs", 1, "export jobs and their webhooks")
+        with _phase("jobs", verdicts, outcome):
+            outcome.notes.extend(run_job_probes(client, verdicts, small, options, outcome.seed))
 
     if verdicts.wants("status-allowed", "no-server-error", "request-malformed-body-rejected",
                       "identifier-non-url-rejected"):

@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_MAX_EXAMPLES",
     "DEFAULT_TIMEOUT",
     "DEFAULT_URL_REVISIT_SECONDS",
+    "DEFAULT_WEBHOOK_RETRY_WAIT",
     "PROFILES",
     "FixtureMode",
     "Profile",
@@ -29,6 +30,8 @@ __all__ = [
 DEFAULT_MAX_EXAMPLES = 25
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_URL_REVISIT_SECONDS = 3.0
+# The contract asks for retries over at least a minute: a minute covers the first few.
+DEFAULT_WEBHOOK_RETRY_WAIT = 60.0
 
 FixtureMode = Literal["auto"]
 Profile = Literal["contract", "reference"]
@@ -72,6 +75,16 @@ class VerifyOptions:
             in-process, with ``base_url`` such as ``http://testserver/api``.
         timeout: seconds per request.
         headers: extra headers sent with every request (e.g. a gateway's own token).
+        jobs: require export jobs: without them rule J1 fails (otherwise the job checks are
+            skipped when ``POST {base}/viewer/exports/jobs`` answers 404 or 405).
+        callback_listen: ``HOST:PORT`` the checker's webhook receiver listens on (default
+            ``127.0.0.1`` on a free port).
+        callback_base_url: the receiver's URL as the backend reaches it, when that is not the
+            listening address (a container, a tunnel).
+        webhook_secret: the backend's webhook secret; without it only the signature's shape
+            is judged and its MAC is "could not check".
+        webhook_retry_wait: seconds to wait for the retry of a delivery answered 500 (J7,
+            SHOULD).
     """
 
     base_url: str
@@ -96,6 +109,38 @@ class VerifyOptions:
     app: AsgiApp | None = field(default=None, compare=False, repr=False)
     timeout: float = DEFAULT_TIMEOUT
     headers: Mapping[str, str] = field(default_factory=dict, compare=False)
+    jobs: bool = False
+    callback_listen: str | None = None
+    callback_base_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_retry_wait: float = DEFAULT_WEBHOOK_RETRY_WAIT
+
+    def listen_address(self) -> tuple[str, int]:
+        """Where the webhook receiver listens: ``--callback-listen`` or loopback, any port."""
+        if self.callback_listen is None:
+            return "127.0.0.1", 0
+        host, _, port = self.callback_listen.strip().rpartition(":")
+        return host.strip("[]") or "127.0.0.1", int(port)
+
+    def _validate_callbacks(self) -> None:
+        if self.callback_listen is not None:
+            _host, sep, port = self.callback_listen.strip().rpartition(":")
+            if not sep or not port.isdigit() or int(port) > 65535:
+                raise VerifyUsageError(f"--callback-listen takes HOST:PORT such as "
+                                       f"127.0.0.1:8099 (port 0 picks a free one), got "
+                                       f"{self.callback_listen!r}")
+        if self.callback_base_url is not None:
+            url = httpx.URL(self.callback_base_url.strip())
+            if url.scheme not in ("http", "https") or not url.host:
+                raise VerifyUsageError(f"--callback-base-url must be an absolute http(s) URL "
+                                       f"the backend can reach, such as "
+                                       f"http://host.docker.internal:8099, got "
+                                       f"{self.callback_base_url!r}")
+        if self.webhook_secret is not None and not self.webhook_secret:
+            raise VerifyUsageError("--webhook-secret is empty")
+        if self.webhook_retry_wait < 0:
+            raise VerifyUsageError(f"--webhook-retry-wait must be 0 or more seconds, got "
+                                   f"{self.webhook_retry_wait}")
 
     def replace(self, **changes: Any) -> VerifyOptions:
         return dataclasses.replace(self, **changes)
@@ -131,6 +176,7 @@ class VerifyOptions:
             raise VerifyUsageError("give an ASGI app or a transport, not both")
         if self.api_key is not None and not self.api_key.strip():
             raise VerifyUsageError("--api-key is empty")
+        self._validate_callbacks()
         return self.replace(
             base_url=base.rstrip("/"),
             source_urls=tuple(dict.fromkeys(u.strip() for u in self.source_urls if u.strip())),

@@ -54,6 +54,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(f"{_PREFIX}checks", help="Comma-separated check or rule IDs to run.")
     group.addoption(f"{_PREFIX}exclude-checks", help="Comma-separated IDs to leave out.")
     group.addoption(f"{_PREFIX}config", help="An export-contract.toml with these options.")
+    group.addoption(f"{_PREFIX}jobs", action="store_true", default=None,
+                    help="Require export jobs (J1 fails without them).")
+    group.addoption(f"{_PREFIX}callback-listen", help="HOST:PORT of the webhook receiver.")
+    group.addoption(f"{_PREFIX}callback-base-url",
+                    help="The webhook receiver's URL as the backend reaches it.")
+    group.addoption(f"{_PREFIX}webhook-secret", help="The backend's webhook secret (J7).")
+    group.addoption(f"{_PREFIX}webhook-retry-wait", type=float,
+                    help="Seconds to wait for a webhook retry (J7, SHOULD; default 60).")
 
 
 def _ids(value: str | None) -> tuple[str, ...]:
@@ -75,7 +83,11 @@ def options_from_pytest(config: pytest.Config) -> VerifyOptions | None:
              "max_examples": get("max-examples"),
              "url_revisit_seconds": get("url-revisit-after"),
              "seed": get("seed"), "checks": _ids(get("checks")),
-             "exclude_checks": _ids(get("exclude-checks"))}
+             "exclude_checks": _ids(get("exclude-checks")), "jobs": get("jobs"),
+             "callback_listen": get("callback-listen"),
+             "callback_base_url": get("callback-base-url"),
+             "webhook_secret": get("webhook-secret"),
+             "webhook_retry_wait": get("webhook-retry-wait")}
     if not flags["base_url"] and not file_values.get("base_url"):
         return None
     return settings_from(file_values, flags).options

@@ -32,6 +32,10 @@ class Rule:
     id: str
     parts: tuple[tuple[Level, str], ...]
     subject: Literal["backend", "client"] = "backend"
+    # Parts stated for completeness that no black-box check can judge (a restart, a day's
+    # expiry, the mock's own header): the backend's own tests hold them, as the client's
+    # tests hold A1 and F6.
+    unjudged: tuple[tuple[Level, str], ...] = ()
 
     @property
     def level(self) -> Level:
@@ -44,15 +48,18 @@ class Rule:
 
     @property
     def text(self) -> str:
-        return " ".join(f"{level}: {words}" for level, words in self.parts)
+        stated = " ".join(f"{level}: {words}" for level, words in self.parts)
+        outside = " ".join(f"{level} (not judged from outside): {words}"
+                           for level, words in self.unjudged)
+        return f"{stated} {outside}".strip()
 
     def part(self, level: Level) -> str:
         return dict(self.parts).get(level, "")
 
 
-def _r(rule_id: str, *parts: tuple[Level, str], subject: Literal["backend", "client"] = "backend"
-       ) -> Rule:
-    return Rule(rule_id, tuple(parts), subject)
+def _r(rule_id: str, *parts: tuple[Level, str], subject: Literal["backend", "client"] = "backend",
+       unjudged: tuple[tuple[Level, str], ...] = ()) -> Rule:
+    return Rule(rule_id, tuple(parts), subject, unjudged)
 
 
 RULES: tuple[Rule, ...] = (
@@ -162,6 +169,48 @@ RULES: tuple[Rule, ...] = (
     # Rate limits
     _r("R1", ("MUST", "A rate-limited request gets 429, never a download."),
        ("SHOULD", "A 429 carries Retry-After.")),
+    # Export jobs (an optional capability, judged when POST .../jobs exists or with --jobs)
+    _r("J1", ("MUST", "POST .../viewer/exports/jobs with items (name and callbackUrl optional) "
+                      "answers 202 with a Location header naming the job and the job in the "
+                      "body; unknown items do not fail the request; no name means 'exports'."),
+       ("REF", "A job takes up to 10,000 items; one more gets 413.")),
+    _r("J2", ("MUST", "A job is {success: true, id, state, name, createdAt, updatedAt, progress "
+                      "{done, total}, downloadUrl, expiresAt, error}; state is processing, "
+                      "complete, error, cancelled or gone; downloadUrl (absolute http(s)) and "
+                      "expiresAt only when complete, error {code, message} only in state "
+                      "error; times are RFC 3339 with a zone.")),
+    _r("J3", ("MUST", "GET .../jobs/{id} answers 200 with the job, an unknown id 404; GET "
+                      ".../jobs lists {success, jobs, nextCursor} newest first, with limit "
+                      "(capped at 200), cursor and state; an unknown state or a foreign cursor "
+                      "gets 400.")),
+    _r("J4", ("MUST", "States only move processing -> complete | error | cancelled and complete "
+                      "-> gone; error, cancelled and gone are final; progress.done never "
+                      "decreases and equals total when complete; a job whose items all fail to "
+                      "resolve ends error with code not_found, one where some resolve ends "
+                      "complete."),
+       unjudged=(("REF", "Jobs survive a restart: one that was processing resumes or ends "
+                         "error with code interrupted; a complete job turns gone after a "
+                         "configurable time (default 24 hours)."),)),
+    _r("J5", ("MUST", "DELETE .../jobs/{id} answers 200 with the job: a processing job becomes "
+                      "cancelled (and never complete afterwards), a complete one gone; a final "
+                      "state does not change."),
+       unjudged=(("REF", "The mock honours Prefer: job-duration=N (the job stays processing "
+                         "about N seconds); the reference ignores it."),)),
+    _r("J6", ("MUST", "GET downloadUrl without the key answers the zip by Z1-Z7, F1, F2, F4 "
+                      "(named after the job's name plus .zip) with the resolved items' entries "
+                      "and manifest.json at the root: one result per item in request order, "
+                      "each filename the name of its entry, summary counts; once gone it "
+                      "answers 410."),
+       ("SHOULD", "The download honours Range (206, Accept-Ranges: bytes, a stable ETag).")),
+    _r("J7", ("MUST", "A job with a callbackUrl that ends complete, error or cancelled POSTs "
+                      "{event: export.<state>, job} as JSON with X-Export-Event-Id and "
+                      "X-Export-Signature t=<int>,v1=<hex HMAC-SHA256 of '<t>.<body>'>; a retry "
+                      "repeats the body and event id, freshly signed."),
+       ("SHOULD", "A delivery without a 2xx is retried with growing delays (at least 5 "
+                  "attempts over a minute).")),
+    _r("J8", ("MUST", "A callbackUrl that is not an absolute http(s) URL gets 400."),
+       ("REF", "Callbacks to loopback, private and link-local addresses get 400 unless the "
+               "operator allows them.")),
 )
 
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}

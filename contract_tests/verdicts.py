@@ -30,6 +30,8 @@ _NEEDS_REASONS = {
     "limits": "no limits declared: pass --max-items N and --max-body-bytes N to check Q5 at "
               "the backend's own edges",
     "no_limits": "limits were declared, so they are checked at their edges instead",
+    "jobs": "the backend offers no export jobs (POST /viewer/exports/jobs answered 404 or "
+            "405); pass --jobs to require them",
 }
 _JUDGES_ITSELF = frozenset({"auth-valid-key-accepted", "rate-limited-not-a-download",
                             "rate-limited-retry-after", "status-allowed"})

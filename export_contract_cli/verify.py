@@ -49,6 +49,20 @@ __all__ = ["verify"]
               help="Run only these check IDs (or rule IDs).")
 @click.option("--exclude-checks", "exclude_checks", multiple=True, metavar="ID,...",
               help="Leave these check IDs (or rule IDs) out.")
+@click.option("--jobs", is_flag=True, default=None,
+              help="Require export jobs: without them rule J1 fails (otherwise the job checks "
+                   "run only when the backend has the job routes).")
+@click.option("--callback-listen", metavar="HOST:PORT",
+              help="Where the checker's webhook receiver listens (default 127.0.0.1 on a free "
+                   "port).")
+@click.option("--callback-base-url", metavar="URL",
+              help="The receiver's URL as the backend reaches it (a container, a tunnel).")
+@click.option("--webhook-secret", envvar="EXPORT_WEBHOOK_SECRET", show_envvar=True,
+              help="The backend's webhook secret, to verify signatures (J7); without it only "
+                   "their shape is checked.")
+@click.option("--webhook-retry-wait", type=click.FloatRange(min=0), metavar="SECONDS",
+              help="How long to wait for the retry of a delivery answered 500 (J7, SHOULD; "
+                   "default 60).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="An export-contract.toml holding any of these options.")
 def verify(checks: tuple[str, ...], exclude_checks: tuple[str, ...], config_path: Path | None,

@@ -26,6 +26,7 @@ ORIGIN = "https://app.example.com"
 MAX_EXAMPLES = 2
 SEED = 20261123
 
+JOB_RULES = {f"J{n}" for n in range(1, 9)}
 SHOULD_BREAKAGES = [b for b in BREAKAGES if b.level == "SHOULD"]
 LENIENT_BREAKAGES = [b for b in BREAKAGES if b.level != "MUST"]
 # Exported URLs are fetched again at once (U6 is judged with its own breakage's 3 s).
@@ -78,11 +79,15 @@ def test_verify_passes_independent_correct_backend_in_strict_mode(reports: Repor
     assert report.exit_code == 0, summary(report)
     assert report.failed_check_ids == ()
     # Agreement only counts where the checks looked: all of them ran, except those that need
-    # what this run lacks (an archive past 4 GiB, declared limits, a rate limit hit).
+    # what this run lacks (an archive past 4 GiB, declared limits, a rate limit hit, export
+    # jobs: this backend has none, and they are judged on the reference's breakages).
     skipped = {outcome.id: outcome.reason for outcome in report.checks
-               if outcome.status == "SKIP"}
+               if outcome.status == "SKIP" and outcome.rule_id not in JOB_RULES}
     assert skipped.keys() <= {"zip64-when-needed", "limits-declared-edges",
                               "rate-limited-not-a-download", "rate-limited-retry-after"}, skipped
+    jobs = {outcome.reason for outcome in report.checks if outcome.rule_id in JOB_RULES}
+    assert jobs == {"the backend offers no export jobs (POST /viewer/exports/jobs answered "
+                    "404 or 405); pass --jobs to require them"}
 
 
 @pytest.mark.parametrize("breakage", BREAKAGES, ids=[b.id for b in BREAKAGES])
@@ -110,8 +115,10 @@ def test_every_check_fails_on_some_broken_backend(reports: Reports) -> None:
     failed = {check_id for breakage in BREAKAGES
               for check_id in reports.gating(breakage).failed_check_ids}
 
-    # A check that no broken backend makes fail is a defect: it proves nothing.
-    never_failed = [check.id for check in CHECKS if check.id not in failed]
+    # A check that no broken backend makes fail is a defect: it proves nothing. (The job
+    # checks' broken backends are the reference's: test_catches_broken_job_backends.py.)
+    never_failed = [check.id for check in CHECKS
+                    if check.id not in failed and check.rule_id not in JOB_RULES]
     assert never_failed == []
 
 
@@ -131,7 +138,8 @@ def test_breakages_are_distinct_and_labelled() -> None:
 def test_backend_shares_no_code_with_the_toolkit() -> None:
     toolkit = {"reference_impl", "mock_server", "export_contract", "contract_tests"}
     package = Path(__file__).parent / "broken"
-    for module in package.glob("*.py"):
+    # Job breakages wrap the reference on purpose: jobs need its store, builder and sender.
+    for module in (m for m in package.glob("*.py") if m.name != "job_breakages.py"):
         for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 imported = [alias.name for alias in node.names]

@@ -16,7 +16,7 @@ CONTRACT_RULE_IDS = (
     [f"Q{n}" for n in range(1, 8)] + [f"A{n}" for n in range(1, 5)]
     + [f"S{n}" for n in range(1, 5)] + ["B1", "E1", "E2", "D1", "D2"]
     + [f"F{n}" for n in range(1, 7)] + [f"Z{n}" for n in range(1, 8)]
-    + [f"U{n}" for n in range(1, 7)] + ["X1", "X2", "R1"]
+    + [f"U{n}" for n in range(1, 7)] + ["X1", "X2", "R1"] + [f"J{n}" for n in range(1, 9)]
 )
 CLIENT_RULE_IDS = {"A1", "F6"}
 PACKAGE = Path(contract_tests.__file__).parent
@@ -32,6 +32,13 @@ def test_every_contract_rule_is_listed_once_with_its_levels_and_text() -> None:
 def test_client_rules_are_stated_but_judge_no_backend() -> None:
     assert {r.id for r in RULES if r.subject == "client"} == CLIENT_RULE_IDS
     assert all(not checks_for_rule(rule_id) for rule_id in CLIENT_RULE_IDS)
+
+
+def test_parts_no_black_box_check_can_judge_are_stated_apart_and_judge_nothing() -> None:
+    unjudged = {r.id: [level for level, _ in r.unjudged] for r in RULES if r.unjudged}
+    assert unjudged == {"J4": ["REF"], "J5": ["REF"]}
+    assert "restart" in rule("J4").text and "job-duration" in rule("J5").text
+    assert {c.level for c in checks_for_rule("J5")} == {"MUST"}
 
 
 def test_every_level_of_every_backend_rule_is_enforced_by_a_check() -> None:
@@ -74,7 +81,8 @@ def test_every_check_id_is_judged_by_some_probe() -> None:
 def test_checks_judge_backends_over_http_only() -> None:
     forbidden = re.compile(r"^\s*(from|import)\s+(reference_impl|mock_server|export_contract\."
                            r"(filenames|zipnames|application|guards|auth|routes|signing|"
-                           r"source_urls|problems))", re.MULTILINE)
+                           r"source_urls|problems|jobs|webhook_signing|callback_urls|rate_limits))",
+                           re.MULTILINE)
     for path in PACKAGE.rglob("*.py"):
         assert not forbidden.search(path.read_text(encoding="utf-8")), path.name
 

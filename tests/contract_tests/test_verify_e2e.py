@@ -20,14 +20,18 @@ from contract_tests.rules import backend_rules
 pytestmark = pytest.mark.e2e
 
 API_KEY = "e2e-verify-key-0123"
+WEBHOOK_SECRET = "e2e-webhook-secret-0123456789"
 SOURCE_URL = "https://canvas.example.com/files/floor-plan.pdf"
 
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data_dir = tmp_path_factory.mktemp("served")
-    with ServerProcess(["serve", "--demo", "--api-key", API_KEY, "--data-dir",
-                        str(data_dir)]) as server:
+    # Jobs judged in full: the runner's loopback receiver allowed, retries within a second.
+    with ServerProcess(["serve", "--demo", "--api-key", API_KEY, "--data-dir", str(data_dir),
+                        "--webhook-secret", WEBHOOK_SECRET, "--allow-private-callbacks"],
+                       env={"EXPORT_WEBHOOK_RETRY_DELAYS_SECONDS": "0.2,0.4,0.8,1.6,3.2"}
+                       ) as server:
         yield server.base_url
 
 
@@ -58,11 +62,12 @@ def test_cli_passes_reference_in_strict_mode_and_writes_reports(base_url: str,
                      "--fixtures", "auto", "--origin", "https://app.example.com", "--strict",
                      "--profile", "reference", "--max-items", "100",
                      "--max-body-bytes", "1048576", "--url-revisit-after", "1",
-                     "--max-examples", "5", "--seed", "11",
+                     "--max-examples", "5", "--seed", "11", "--jobs",
+                     "--webhook-secret", WEBHOOK_SECRET, "--webhook-retry-wait", "10",
                      "--junit-xml", str(junit), "--report", str(report))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "RULE LEVEL   STATUS DETAILS" in result.stdout
-    assert "PASSED: 38 rules pass, 0 fail, 0 warn, 2 skipped" in result.stdout
+    assert "PASSED: 46 rules pass, 0 fail, 0 warn, 2 skipped" in result.stdout
     assert "verify: fuzzing" in result.stderr
     cases = ET.parse(junit).getroot().findall("./testsuite/testcase")
     assert [c.get("name", "").split(":")[0] for c in cases] == [r.id for r in backend_rules()]

@@ -26,13 +26,18 @@ from reference_impl.samples import SAMPLES, register_samples
 API_KEY = "verify-test-key-0123"
 BASE_URL = "http://testserver/api"
 ORIGIN = "https://app.example.com"
+WEBHOOK_SECRET = "verify-tests-webhook-secret"
+# Webhook retries within a second, so J7's SHOULD is judged without waiting minutes.
+FAST_RETRIES = (0.2, 0.4, 0.8, 1.6, 3.2)
 
 pytestmark = pytest.mark.anyio
 
 
 def _settings(data_dir: Path) -> Settings:
     return Settings(data_dir=data_dir, api_keys=(API_KEY,),
-                    url_secret=b"verify-tests-url-secret-32-bytes")
+                    url_secret=b"verify-tests-url-secret-32-bytes",
+                    webhook_secret=WEBHOOK_SECRET.encode(), allow_private_callbacks=True,
+                    webhook_retry_delays_seconds=FAST_RETRIES)
 
 
 def _options(data_dir: Path, **changes: object) -> VerifyOptions:
@@ -42,7 +47,8 @@ def _options(data_dir: Path, **changes: object) -> VerifyOptions:
                             source_urls=tuple(s.source_file_url for s in SAMPLES),
                             fixtures="auto", origin=ORIGIN, strict=True, follow_urls=True,
                             profile="reference", max_items=100, max_body_bytes=1024 * 1024,
-                            url_revisit_seconds=0.5, max_examples=5, seed=7)
+                            url_revisit_seconds=0.5, max_examples=5, seed=7, jobs=True,
+                            webhook_secret=WEBHOOK_SECRET, webhook_retry_wait=10.0)
     return options.replace(**changes)
 
 
@@ -86,7 +92,7 @@ def test_report_lists_every_rule_and_check(strict_report: VerifyReport) -> None:
 
 def test_reports_render_in_all_three_formats(strict_report: VerifyReport) -> None:
     table = render_console(strict_report)
-    assert "PASSED: 38 rules pass, 0 fail, 0 warn, 2 skipped" in table
+    assert "PASSED: 46 rules pass, 0 fail, 0 warn, 2 skipped" in table
     assert "profile reference" in table and "declared limits: max-items 100" in table
     root = ET.fromstring(render_junit(strict_report))
     cases = root.findall("./testsuite/testcase")
@@ -127,7 +133,7 @@ def test_progress_callback_sees_every_phase(tmp_path: Path) -> None:
     run_verify(_options(tmp_path, fixtures=None, max_examples=1), progress=seen.append)
     phases = list(dict.fromkeys(p.phase for p in seen))
     assert phases == ["exports", "singles", "batches", "requests", "limits", "auth", "cors",
-                      "fuzzing", "revisit"]
+                      "jobs", "fuzzing", "revisit"]
 
 
 def test_unknown_check_id_is_a_usage_error(tmp_path: Path) -> None:
