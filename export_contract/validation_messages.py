@@ -44,7 +44,8 @@ def explain_bad_request(detail: str, parameters: Mapping[str, str] | None = None
         return "The request is invalid; see the API reference for the expected body."
     message, field = _split_field(lines[0])
     if message.startswith("'") and " is not one of " in message and not field:
-        field = "responseType"
+        # An enum parameter: the job list's `state`, or else the download's `responseType`.
+        field = _parameter_named_by_value(message, parameters or {}) or "responseType"
     if not field:
         field = _parameter_named_by_value(message, parameters or {})
         if field and field != "sourceFileUrl":
