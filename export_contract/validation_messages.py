@@ -71,6 +71,9 @@ def _parameter_named_by_value(message: str, parameters: Mapping[str, str]) -> st
         quoted = repr(value)
         if value and message.startswith(quoted[: min(len(quoted), 200)]):
             return name
+        # A number parameter's value comes unquoted (`0 is less than the minimum of 1`).
+        if value.lstrip("-").isdigit() and message.startswith(f"{int(value)} "):
+            return name
     return ""
 
 
