@@ -58,6 +58,11 @@ class WebhookSender:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    @property
+    def pending(self) -> int:
+        """How many events are still being delivered (or waiting for a retry)."""
+        return len(self._tasks)
+
     async def aclose(self) -> None:
         """Drop the deliveries still under way (when the server stops)."""
         tasks = list(self._tasks)
