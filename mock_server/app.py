@@ -76,7 +76,7 @@ class MockApp:
             timeout_seconds=settings.webhook_timeout_seconds,
             retry_delays=settings.webhook_retry_delays_seconds, transport=webhook_transport)
         self.jobs = MockJobs(self.catalog, signer, ttl_seconds=settings.job_ttl_seconds,
-                             clock=clock, on_event=self._job_event)
+                             max_kept=options.jobs_kept, clock=clock, on_event=self._job_event)
         job_handlers = MockJobHandlers(self.jobs, settings, routes.base_path,
                                        job_seconds=options.job_seconds)
         # `front` logs one line per request of its own, with the mock's details.

@@ -94,11 +94,12 @@ EventSink = Callable[[MockJob, str], None]
 
 class MockJobs:
     def __init__(self, catalog: ExportCatalog, signer: UrlSigner, *, ttl_seconds: float,
-                 clock: Callable[[], float] = time.time,
+                 max_kept: int = 1000, clock: Callable[[], float] = time.time,
                  on_event: EventSink = lambda job, event: None) -> None:
         self.catalog = catalog
         self.signer = signer
         self.ttl_seconds = ttl_seconds
+        self.max_kept = max_kept
         self.clock = clock
         self.on_event = on_event
         self._jobs: dict[str, MockJob] = {}
@@ -117,6 +118,7 @@ class MockJobs:
                       base_url.rstrip("/"), callback_url, now, now + duration, scenario,
                       updated_at=now)
         self._jobs[job.id] = job
+        self._forget_oldest()
         self._ensure_running()
         return job
 
@@ -158,6 +160,17 @@ class MockJobs:
 
     def reset(self) -> None:
         self._jobs.clear()
+
+    def _forget_oldest(self) -> None:
+        """Past `max_kept` jobs, the oldest that ended are forgotten (their zips are held in
+        memory); processing ones are kept, so no job vanishes while it is watched."""
+        excess = len(self._jobs) - self.max_kept
+        if excess <= 0:
+            return
+        ended = sorted((j for j in self._jobs.values() if j.state != "processing"),
+                       key=lambda j: j.seq)
+        for job in ended[:excess]:
+            del self._jobs[job.id]
 
     # -- what a job shows ----------------------------------------------------------------
 

@@ -47,6 +47,8 @@ class MockOptions:
         admin_origins: web page origins, besides the mock's own, that may drive `/__mock`.
         max_upload_total_bytes: the most bytes of registered uploads the mock holds in memory.
         job_seconds: how long an export job stays `processing` (its progress grows meanwhile).
+        jobs_kept: how many export jobs the mock remembers; past it the oldest that ended
+            are forgotten (a later GET of one is 404, its download 410).
     """
 
     fixtures: Path | None = None
@@ -61,6 +63,7 @@ class MockOptions:
     admin_origins: tuple[str, ...] = ()
     max_upload_total_bytes: int = 1024 * 1024 * 1024
     job_seconds: float = DEFAULT_JOB_SECONDS
+    jobs_kept: int = 1000
 
     def __post_init__(self) -> None:
         if self.latency_ms < 0:
@@ -75,6 +78,8 @@ class MockOptions:
         if not 0 <= self.job_seconds <= MAX_JOB_SECONDS:
             raise ValueError(f"job seconds must be from 0 to {MAX_JOB_SECONDS:g}, got "
                              f"{self.job_seconds:g}")
+        if self.jobs_kept < 1:
+            raise ValueError(f"jobs_kept must be 1 or more, got {self.jobs_kept}")
         for origin in self.admin_origins:
             parts = urlsplit(origin)
             if origin != "null" and (parts.scheme not in ("http", "https") or not parts.netloc

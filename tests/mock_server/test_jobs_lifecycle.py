@@ -178,3 +178,16 @@ async def test_an_unusable_prefer_job_duration_is_400_saying_what_to_send(value:
 async def test_jobs_need_the_api_key(client: httpx.AsyncClient) -> None:
     response = await client.post(JOBS, json=items(PDF_URL), headers={"x-api-key": ""})
     assert response.status_code == 401
+
+
+async def test_past_jobs_kept_the_oldest_ended_jobs_are_forgotten() -> None:
+    clock = Clock()
+    async with job_client(job_app(clock=clock, jobs_kept=3)) as client:
+        busy = await create(client, PDF_URL, prefer="job-duration=100")
+        ended = [await create(client, PDF_URL, prefer="job-duration=0") for _ in range(2)]
+        await get(client, ended[0]["id"])  # both end
+        newest = await create(client, PDF_URL, prefer="job-duration=0")
+        forgotten = await client.get(f"{JOBS}/{ended[0]['id']}")
+        listed = (await client.get(JOBS)).json()["jobs"]
+    assert forgotten.status_code == 404
+    assert [j["id"] for j in listed] == [newest["id"], ended[1]["id"], busy["id"]]
