@@ -4,7 +4,8 @@ Layers, outermost first: `front` (journal, log line, wire-level scenarios) ->
 `AdminOriginGuard` (which pages may drive `/__mock`) -> the shared connexion app (CORS,
 problem details) -> `ScenarioMiddleware` -> `FastPath` (valid download requests: the shared
 guard, then the handler) -> the shared guard (API key, JSON) -> connexion's routing and
-validation -> `MockHandlers`.
+validation -> `MockHandlers` (and `MockJobHandlers` for the export-job routes). The jobs'
+clock and their webhook deliveries stop with the server (the app's lifespan).
 """
 
 from __future__ import annotations
