@@ -28,6 +28,9 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
      "expected one of {allowed}, got {value}"),
 ]
 
+# ASCII digits only: str.isdigit() also takes `²`, which int() refuses.
+_INTEGER = re.compile(r"-?[0-9]{1,30}")
+
 # What to do about a parameter the client copied rather than wrote.
 _PARAMETER_HINTS = {"token": "; use the exported URL exactly as the backend issued it"}
 
@@ -72,7 +75,7 @@ def _parameter_named_by_value(message: str, parameters: Mapping[str, str]) -> st
         if value and message.startswith(quoted[: min(len(quoted), 200)]):
             return name
         # A number parameter's value comes unquoted (`0 is less than the minimum of 1`).
-        if value.lstrip("-").isdigit() and message.startswith(f"{int(value)} "):
+        if _INTEGER.fullmatch(value) and message.startswith(f"{int(value)} "):
             return name
     return ""
 
