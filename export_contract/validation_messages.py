@@ -28,6 +28,9 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
      "expected one of {allowed}, got {value}"),
 ]
 
+# ASCII digits only: str.isdigit() also takes `²`, which int() refuses.
+_INTEGER = re.compile(r"-?[0-9]{1,30}")
+
 # What to do about a parameter the client copied rather than wrote.
 _PARAMETER_HINTS = {"token": "; use the exported URL exactly as the backend issued it"}
 
@@ -44,7 +47,8 @@ def explain_bad_request(detail: str, parameters: Mapping[str, str] | None = None
         return "The request is invalid; see the API reference for the expected body."
     message, field = _split_field(lines[0])
     if message.startswith("'") and " is not one of " in message and not field:
-        field = "responseType"
+        # An enum parameter: the job list's `state`, or else the download's `responseType`.
+        field = _parameter_named_by_value(message, parameters or {}) or "responseType"
     if not field:
         field = _parameter_named_by_value(message, parameters or {})
         if field and field != "sourceFileUrl":
@@ -69,6 +73,9 @@ def _parameter_named_by_value(message: str, parameters: Mapping[str, str]) -> st
     for name, value in parameters.items():
         quoted = repr(value)
         if value and message.startswith(quoted[: min(len(quoted), 200)]):
+            return name
+        # A number parameter's value comes unquoted (`0 is less than the minimum of 1`).
+        if _INTEGER.fullmatch(value) and message.startswith(f"{int(value)} "):
             return name
     return ""
 

@@ -8,7 +8,15 @@ from typing import Any
 
 import click
 
-from mock_server.options import DEFAULT_PORT, DEV_API_KEY, MockOptions, mock_settings
+from mock_server.options import (
+    DEFAULT_JOB_SECONDS,
+    DEFAULT_PORT,
+    DEV_API_KEY,
+    DEV_WEBHOOK_SECRET,
+    MAX_JOB_SECONDS,
+    MockOptions,
+    mock_settings,
+)
 
 from .options import (
     address_options,
@@ -45,16 +53,29 @@ __all__ = ["mock"]
               help="Most bytes of registered uploads held in memory (default "
                    f"{MockOptions().max_upload_total_bytes}, 1 GiB); past it a registration "
                    "gets 413.")
+@click.option("--job-seconds", envvar="EXPORT_JOB_SECONDS", show_envvar=True,
+              default=DEFAULT_JOB_SECONDS, show_default=True,
+              type=click.FloatRange(min=0, max=MAX_JOB_SECONDS),
+              help="How long an export job stays processing (a request may ask for another "
+                   "duration with 'Prefer: job-duration=N').")
+@click.option("--job-ttl", metavar="DURATION",
+              help="How long a complete job's zip stays downloadable, e.g. 24h, 90s "
+                   "(default 24h; $EXPORT_JOB_TTL_SECONDS).")
+@click.option("--webhook-secret", metavar="SECRET",
+              help="Signs job webhooks (default: the development secret "
+                   f"{DEV_WEBHOOK_SECRET.decode()}; $EXPORT_WEBHOOK_SECRET).")
 @connection_options
 def mock(fixtures: Path | None, strict: bool, latency_ms: int, seed: int, quiet: bool,
-         admin_origins: tuple[str, ...], max_upload_total: int | None, **flags: Any) -> None:
+         admin_origins: tuple[str, ...], max_upload_total: int | None, job_seconds: float,
+         **flags: Any) -> None:
     """Run the mock server: generated exports, scenarios on demand, a demo page."""
     from mock_server.server import serve_mock
 
     try:
         settings = mock_settings(overrides_from(**flags))
         options = MockOptions(fixtures=fixtures, strict=strict, latency_ms=latency_ms, seed=seed,
-                              log_requests=not quiet, admin_origins=admin_origins)
+                              log_requests=not quiet, admin_origins=admin_origins,
+                              job_seconds=job_seconds)
         if max_upload_total is not None:
             options = dataclasses.replace(options, max_upload_total_bytes=max_upload_total)
     except (OSError, ValueError) as exc:

@@ -6,7 +6,8 @@
                                name null: off. POST works too (a cross-origin page can send it
                                without a CORS preflight for PUT).
     DELETE /__mock/scenario    switch the scenario off
-    POST   /__mock/reset       scenario off, journal cleared, registrations back to the fixtures
+    POST   /__mock/reset       scenario off, journal cleared, registrations back to the fixtures,
+                               export jobs forgotten
     GET    /__mock/requests    the request journal, oldest first
     DELETE /__mock/requests    clear the journal
 
@@ -27,6 +28,7 @@ from export_contract.problems import ApiProblem
 from export_contract.responses import json_response
 
 from .catalog import ExportCatalog
+from .jobs import MockJobs
 from .journal import Journal
 from .scenarios import SCENARIOS, ScenarioState, describe_scenarios, scenario_named
 
@@ -36,10 +38,12 @@ ADMIN_PREFIX = "/__mock"
 
 
 class AdminApi:
-    def __init__(self, scenarios: ScenarioState, journal: Journal, catalog: ExportCatalog) -> None:
+    def __init__(self, scenarios: ScenarioState, journal: Journal, catalog: ExportCatalog,
+                 jobs: MockJobs) -> None:
         self.scenarios = scenarios
         self.journal = journal
         self.catalog = catalog
+        self.jobs = jobs
 
     def routes(self) -> list[tuple[str, Any, list[str]]]:
         """(path, endpoint, methods) for every admin route."""
@@ -71,6 +75,7 @@ class AdminApi:
         self.scenarios.reset()
         cleared = self.journal.clear()
         self.catalog.reset()
+        self.jobs.reset()
         return json_response({"success": True, "clearedRequests": cleared,
                               **self.scenarios.as_json()})
 

@@ -27,6 +27,8 @@ class RequestState:
     forced_code: int | None = None
     # Set once the scenario middleware ran; the fast path needs that to trust `scenario`.
     decided: bool = False
+    # `Prefer: job-duration=N`, for a job this request creates.
+    job_duration_seconds: float | None = None
 
     @property
     def label(self) -> str | None:

@@ -1,5 +1,9 @@
 """The request journal behind `GET /__mock/requests`: what the frontend sent, and the answer.
 
+It also holds the webhook deliveries the mock made (`"kind": "webhook"`): the callback URL,
+the event, its id and attempt number, and the receiver's answer (a status code, or the
+transport error). Request entries say `"kind": "request"`.
+
 Recording is cheap (raw bytes into a bounded deque); entries are turned into JSON only when
 someone reads the journal. Secrets in headers, and credential-like query parameters (a key
 sent in the query string by mistake), are redacted.
@@ -12,13 +16,13 @@ import json
 from collections import deque
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from export_contract.guards import MAX_JSON_DEPTH, json_nesting_depth
 
 from .redaction import REDACTED, is_secret_name
 
-__all__ = ["MAX_BODY_BYTES", "Journal", "JournalEntry"]
+__all__ = ["MAX_BODY_BYTES", "Journal", "JournalEntry", "WebhookEntry"]
 
 _SECRET_HEADERS = frozenset({b"x-api-key", b"authorization", b"cookie", b"proxy-authorization"})
 # A journal is for reading what a UI sent; huge uploads are summarised, not kept.
@@ -41,8 +45,8 @@ class JournalEntry(NamedTuple):
     def as_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
-            "time": datetime.fromtimestamp(self.time, tz=UTC)
-            .isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "kind": "request",
+            "time": _time(self.time),
             "method": self.method,
             "path": self.path,
             "query": {k: REDACTED if is_secret_name(k) else v if len(v) > 1 else v[0]
@@ -72,6 +76,56 @@ class JournalEntry(NamedTuple):
         return text
 
 
+class WebhookEntry(NamedTuple):
+    """One webhook delivery attempt the mock made, and what the receiver answered."""
+
+    id: int
+    time: float
+    url: str
+    job_id: str
+    event: str
+    event_id: str
+    attempt: int
+    headers: dict[str, str]
+    body: bytes
+    # The receiver's status code, or None with `error` when no answer came.
+    status: int | None
+    error: str | None
+    duration_ms: float
+    scenario: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        parts = urlsplit(self.url)
+        return {
+            "id": self.id,
+            "kind": "webhook",
+            "time": _time(self.time),
+            "method": "POST",
+            "url": urlunsplit(parts._replace(query=_redacted_query(parts.query))),
+            "path": parts.path or "/",
+            "jobId": self.job_id,
+            "event": self.event,
+            "eventId": self.event_id,
+            "attempt": self.attempt,
+            "headers": self.headers,
+            "body": json.loads(self.body),
+            "status": self.status,
+            "error": self.error,
+            "durationMs": round(self.duration_ms, 3),
+            "scenario": self.scenario,
+        }
+
+
+def _time(timestamp: float) -> str:
+    return (datetime.fromtimestamp(timestamp, tz=UTC).isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"))
+
+
+def _redacted_query(query: str) -> str:
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(k, REDACTED if is_secret_name(k) else v) for k, v in pairs])
+
+
 def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     headers: dict[str, str] = {}
     for name, value in raw:
@@ -85,7 +139,7 @@ class Journal:
     """The last `size` requests, oldest first."""
 
     def __init__(self, size: int) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=size)
+        self._entries: deque[JournalEntry | WebhookEntry] = deque(maxlen=size)
         self._ids = itertools.count(1)
         self.enabled = size > 0
 
@@ -98,7 +152,17 @@ class Journal:
                                           headers, body[:MAX_BODY_BYTES], body_size,
                                           status, duration_ms, scenario))
 
-    def entries(self) -> list[JournalEntry]:
+    def record_webhook(self, *, time: float, url: str, job_id: str, event: str,
+                       event_id: str, attempt: int, headers: dict[str, str], body: bytes,
+                       status: int | None, error: str | None, duration_ms: float,
+                       scenario: str | None) -> None:
+        if not self.enabled:
+            return
+        self._entries.append(WebhookEntry(next(self._ids), time, url, job_id, event, event_id,
+                                          attempt, headers, body, status, error, duration_ms,
+                                          scenario))
+
+    def entries(self) -> list[JournalEntry | WebhookEntry]:
         return list(self._entries)
 
     def as_json(self) -> list[dict[str, Any]]:

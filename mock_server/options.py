@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 from export_contract.server_settings import Overrides, server_settings
 from export_contract.settings import Settings
 
-__all__ = ["DEFAULT_PORT", "DEV_API_KEY", "MOCK_URL_SECRET", "MockOptions", "mock_settings"]
+__all__ = ["DEFAULT_JOB_SECONDS", "DEFAULT_PORT", "DEV_API_KEY", "DEV_WEBHOOK_SECRET",
+           "MAX_JOB_SECONDS", "MOCK_URL_SECRET", "MockOptions", "mock_settings"]
 
 # The key the mock accepts when none is given: fixed and printed, so a frontend works with
 # zero set-up. It protects nothing; it only lets the frontend exercise its key handling.
@@ -19,6 +20,13 @@ DEV_API_KEY = "mock-dev-key"
 DEFAULT_PORT = 4010
 # Exported URLs stay valid across restarts of the mock (unless Settings.url_secret is set).
 MOCK_URL_SECRET = b"export-contract mock: exported URL signing key"
+# Signs job webhooks unless --webhook-secret (or EXPORT_WEBHOOK_SECRET) gives one. Fixed and
+# printed like the development key, so a receiver under development can verify signatures
+# with a constant from its own config, across restarts of the mock. It protects nothing.
+DEV_WEBHOOK_SECRET = b"mock-dev-webhook-secret"
+# How long a job stays `processing` unless its request says (`Prefer: job-duration=N`).
+DEFAULT_JOB_SECONDS = 3.0
+MAX_JOB_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,9 @@ class MockOptions:
         retry_after_seconds: the `Retry-After` of the `rate-limited` scenario.
         admin_origins: web page origins, besides the mock's own, that may drive `/__mock`.
         max_upload_total_bytes: the most bytes of registered uploads the mock holds in memory.
+        job_seconds: how long an export job stays `processing` (its progress grows meanwhile).
+        jobs_kept: how many export jobs the mock remembers; past it the oldest that ended
+            are forgotten (a later GET of one is 404, its download 410).
     """
 
     fixtures: Path | None = None
@@ -51,6 +62,8 @@ class MockOptions:
     retry_after_seconds: int = 30
     admin_origins: tuple[str, ...] = ()
     max_upload_total_bytes: int = 1024 * 1024 * 1024
+    job_seconds: float = DEFAULT_JOB_SECONDS
+    jobs_kept: int = 1000
 
     def __post_init__(self) -> None:
         if self.latency_ms < 0:
@@ -62,6 +75,11 @@ class MockOptions:
         if self.max_upload_total_bytes < 1:
             raise ValueError("the upload total must be 1 byte or more, got "
                              f"{self.max_upload_total_bytes}")
+        if not 0 <= self.job_seconds <= MAX_JOB_SECONDS:
+            raise ValueError(f"job seconds must be from 0 to {MAX_JOB_SECONDS:g}, got "
+                             f"{self.job_seconds:g}")
+        if self.jobs_kept < 1:
+            raise ValueError(f"jobs_kept must be 1 or more, got {self.jobs_kept}")
         for origin in self.admin_origins:
             parts = urlsplit(origin)
             if origin != "null" and (parts.scheme not in ("http", "https") or not parts.netloc

@@ -57,6 +57,7 @@ class ScenarioMiddleware:
         if state.operation in SCENARIO_OPERATIONS and scope["method"] != "OPTIONS":
             preferences = self._preferences(scope)
             delay += preferences.delay_ms / 1000
+            state.job_duration_seconds = preferences.job_duration_seconds
             self._decide(state, preferences)
         state.decided = True
         if delay:
@@ -69,15 +70,21 @@ class ScenarioMiddleware:
         return parse_prefer(values) if values else Preferences()
 
     def _decide(self, state: RequestState, preferences: Preferences) -> None:
+        operation = state.operation or ""
         if preferences.scenario is not None or preferences.code is not None:
             state.scenario = preferences.scenario
+            if state.scenario is not None and not state.scenario.applies_to(operation):
+                raise ApiProblem(400, f"Prefer: scenario={state.scenario.name} does not apply "
+                                      f"to {operation}; it applies to "
+                                      f"{', '.join(sorted(state.scenario.operations))}.",
+                                 title="Invalid Prefer header")
             code = preferences.code
             if code is not None and not 200 <= code < 300:
-                self._check_documented(state.operation or "", code)
-                state.scenario = scenario_for_status(code)
+                self._check_documented(operation, code)
+                state.scenario = scenario_for_status(code, operation)
                 state.forced_code = None if state.scenario else code
         else:
-            state.scenario = self.scenarios.claim()
+            state.scenario = self.scenarios.claim(operation)
 
     def _check_documented(self, operation: str, code: int) -> None:
         documented = self.statuses.get(operation, frozenset())

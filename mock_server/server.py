@@ -14,7 +14,7 @@ from export_contract.settings import Settings
 
 from .app import MockApp, create_mock_app
 from .front import is_deliberate_drop
-from .options import DEV_API_KEY, MockOptions
+from .options import DEV_API_KEY, DEV_WEBHOOK_SECRET, MockOptions
 
 __all__ = ["EXAMPLE_SOURCE_URLS", "banner", "serve_mock"]
 
@@ -60,6 +60,9 @@ def banner(app: MockApp, base_url: str) -> str:
         "scenarios: send 'Prefer: scenario=NAME' (or code=404, delay=1500), or "
         f"PUT {root}/__mock/scenario; list: {root}/__mock/scenarios",
         f"journal: {root}/__mock/requests   reset: POST {root}/__mock/reset",
+        f"export jobs: {base_url}/viewer/exports/jobs, processing {options.job_seconds:g} s "
+        "(--job-seconds; per job 'Prefer: job-duration=N')",
+        _webhook_secret_line(settings),
     ]
     if options.latency_ms:
         lines.append(f"latency: {options.latency_ms} ms added to every API response")
@@ -76,6 +79,14 @@ def banner(app: MockApp, base_url: str) -> str:
         f"curl -sS -X PUT -d {scenario} {root}/__mock/scenario", "",
     ]
     return "\n".join(lines)
+
+
+def _webhook_secret_line(settings: Settings) -> str:
+    if settings.webhook_secret is None:
+        return (f"webhook secret: {DEV_WEBHOOK_SECRET.decode()}  (the built-in development "
+                "secret; --webhook-secret sets another)")
+    # A secret of the operator's own is never printed: logs are often shared.
+    return "webhook secret: the one given (--webhook-secret or EXPORT_WEBHOOK_SECRET)"
 
 
 def _resolution(app: MockApp) -> str:
