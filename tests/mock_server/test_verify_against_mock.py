@@ -6,16 +6,21 @@ from __future__ import annotations
 import pytest
 from mock_helpers import API_KEY, PDF_URL, TEXT_URL, MakeApp
 
-from contract_tests.catalogue import CHECKS
 from contract_tests.runner import VerifyOptions, VerifyReport, run_verify
+from export_contract.settings import Settings
 
 # What a run against the mock cannot judge: no archive past 4 GiB, no rate limit configured,
 # and limits are declared (so the undeclared-limits probe gives way to the edges).
 CANNOT_JUDGE = {"zip64-when-needed", "rate-limited-not-a-download", "rate-limited-retry-after",
                 "limits-undeclared-probe"}
-# The mock's export jobs come on another branch; until they are wired here (--jobs), the job
-# checks skip on a backend without job routes.
-CANNOT_JUDGE |= {c.id for c in CHECKS if c.rule_id.startswith("J")}
+WEBHOOK_SECRET = "mock-under-verify-webhook-secret"
+
+
+def _mock(make_app: MakeApp, **options: object) -> object:
+    """The mock with its job webhooks signed by a known secret and retried within seconds."""
+    settings = Settings(api_keys=(API_KEY,), webhook_secret=WEBHOOK_SECRET.encode(),
+                        webhook_retry_delays_seconds=(1.0, 2.0, 4.0, 8.0))
+    return make_app(settings, job_seconds=0.5, **options)
 
 
 def _options(app: object, **changes: object) -> VerifyOptions:
@@ -23,7 +28,8 @@ def _options(app: object, **changes: object) -> VerifyOptions:
         base_url="http://testserver/api", api_key=API_KEY, app=app,
         origin="http://frontend.example.com", strict=True, profile="reference",
         max_items=100, max_body_bytes=1024 * 1024, url_revisit_seconds=0.5,
-        max_examples=10, seed=1).replace(**changes)
+        max_examples=10, seed=1, jobs=True, webhook_secret=WEBHOOK_SECRET,
+        webhook_retry_wait=10).replace(**changes)
 
 
 def _failures(report: VerifyReport) -> list[str]:
@@ -41,14 +47,15 @@ def _assert_judged_everything(report: VerifyReport) -> None:
 @pytest.mark.parametrize("fast_path", [True, False], ids=["fast-path", "connexion-only"])
 def test_verify_strict_reference_passes_with_generated_exports(make_app: MakeApp,
                                                                fast_path: bool) -> None:
-    report = run_verify(_options(make_app(fast_path=fast_path), source_urls=(PDF_URL, TEXT_URL)))
+    app = _mock(make_app, fast_path=fast_path)
+    report = run_verify(_options(app, source_urls=(PDF_URL, TEXT_URL)))
     assert report.exit_code == 0, _failures(report)
     _assert_judged_everything(report)
 
 
 def test_verify_strict_reference_passes_with_its_own_registered_fixtures(
         make_app: MakeApp) -> None:
-    report = run_verify(_options(make_app(strict=True), fixtures="auto"))
+    report = run_verify(_options(_mock(make_app, strict=True), fixtures="auto"))
     assert report.exit_code == 0, _failures(report)
     _assert_judged_everything(report)
     assert report.check("zip-entry-names-unique").status == "PASS"
