@@ -43,8 +43,9 @@ __all__ = ["EXPOSED_HEADERS", "build_app", "handler_name", "implemented_by"]
 logger = logging.getLogger("export_contract")
 
 # Rule X2: without these the browser hides the filename (and manifest) from the frontend.
+# ETag, Content-Range and Accept-Ranges let a page on another origin resume a download.
 EXPOSED_HEADERS = ["Content-Disposition", "Content-Length", "X-Export-Manifest", "Retry-After",
-                   "Location"]
+                   "Location", "ETag", "Content-Range", "Accept-Ranges"]
 
 
 def handler_name(operation_id: str) -> str:

@@ -100,3 +100,13 @@ async def test_cors_origins_can_be_restricted(tmp_path: Path) -> None:
         bad = await client.post(SINGLE, json=BODY, headers={"origin": "https://evil.example"})
     assert good.headers["access-control-allow-origin"] == "https://app.example.com"
     assert "access-control-allow-origin" not in bad.headers
+
+
+async def test_responses_expose_the_headers_a_page_needs_to_resume_a_download(
+        settings: Settings) -> None:
+    async with _client(settings, **{"x-api-key": settings.api_keys[0]}) as client:
+        response = await client.post(SINGLE, json=BODY,
+                                     headers={"origin": "https://app.example.com"})
+    exposed = {h.strip() for h in response.headers["access-control-expose-headers"].lower()
+               .split(",")}
+    assert {"etag", "content-range", "accept-ranges"} <= exposed
