@@ -3,6 +3,8 @@
     DIR/index.html            the guide: api.md rendered, with anchors GitHub would give
     DIR/reference.html        every operation, rendered by Swagger UI from the embedded spec
     DIR/api.md                the guide as Markdown, for reading in a repository
+    DIR/jobs.html, jobs.md    export jobs: states (with jobs-states.svg), polling, the zip's
+                              manifest, the webhook and its signature (when the spec has jobs)
     DIR/openapi.yaml, .json   the spec itself
     DIR/assets/...            Swagger UI's files, the embedded spec, the site's CSS and JS
 
@@ -26,14 +28,14 @@ from export_contract.spec import spec_text
 from export_contract.spec_files import parse_spec_text, read_spec_text
 
 from .conformance import CheckEntry, RuleEntry, conformance_rows, orphan_checks
-from .html_pages import embedded_spec_script, render_guide, render_reference
+from .html_pages import JOBS_PAGE, embedded_spec_script, render_guide, render_jobs, render_reference
+from .job_states import state_diagram_svg
+from .jobs_page import DIAGRAM_FILE, JOBS_TAG, has_jobs, jobs_page, render_jobs_markdown
 from .markdown import ApiPage, render_api_markdown
 from .operations import operations_from_spec
 from .renderer_assets import Renderer, copy_renderer
 from .settings import SiteSettings
 from .snippets import Snippet, snippets_for
-
-JOBS_TAG = "jobs"
 
 __all__ = ["BuiltSite", "build_site"]
 
@@ -79,12 +81,16 @@ def build_site(out_dir: Path, *, rules: Iterable[RuleEntry] | Mapping[str, RuleE
         variant.key: () if JOBS_TAG in op.tags else snippets_for(variant, settings)
         for op in operations for variant in op.variants}
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    with_jobs = has_jobs(spec)
+    links = {"Interactive reference (Swagger UI)": "reference.html"}
+    if with_jobs:
+        links["Export jobs"] = JOBS_PAGE
     page = ApiPage(spec=spec, spec_sha256=digest, operations=operations, snippets=snippets,
                    rules=conformance_rows(rules, checks),
                    orphan_checks=orphan_checks(rules, checks),
-                   links={"Interactive reference (Swagger UI)": "reference.html",
-                          "openapi.yaml": "openapi.yaml", "openapi.json": "openapi.json"},
-                   reference_page="reference.html")
+                   links={**links, "openapi.yaml": "openapi.yaml",
+                          "openapi.json": "openapi.json"},
+                   reference_page="reference.html", jobs_page=JOBS_PAGE if with_jobs else None)
     markdown = render_api_markdown(page)
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -95,13 +101,15 @@ def build_site(out_dir: Path, *, rules: Iterable[RuleEntry] | Mapping[str, RuleE
               f"(sha256 {digest[:12]}); rendered with {renderer.describe()}.")
     outputs = {
         "api.md": markdown,
-        "index.html": render_guide(markdown, title=title, footer=footer),
-        "reference.html": render_reference(title=title, footer=footer),
+        "index.html": render_guide(markdown, title=title, footer=footer, jobs=with_jobs),
+        "reference.html": render_reference(title=title, footer=footer, jobs=with_jobs),
         "openapi.yaml": text if _is_yaml(text) else yaml.safe_dump(
             spec, sort_keys=False, allow_unicode=True),
         "openapi.json": json.dumps(spec, indent=2, ensure_ascii=False, default=str) + "\n",
         "assets/openapi.js": embedded_spec_script(spec),
     }
+    if with_jobs:
+        outputs.update(_jobs_outputs(spec, settings, title=title, footer=footer))
     for name in _STATIC_FILES:
         outputs[f"assets/{name}"] = (resources.files("docs_site") / "static" / name).read_text(
             encoding="utf-8")
@@ -113,6 +121,19 @@ def build_site(out_dir: Path, *, rules: Iterable[RuleEntry] | Mapping[str, RuleE
     return BuiltSite(root=out_dir, files=tuple(sorted(written)), operations=len(operations),
                      variants=len(variants), snippets=sum(len(s) for s in snippets.values()),
                      renderer=renderer)
+
+
+def _jobs_outputs(spec: Mapping[str, Any], settings: SiteSettings, *, title: str,
+                  footer: str) -> dict[str, str]:
+    jobs = jobs_page(spec, settings, guide="index.html", reference_page="reference.html")
+    markdown = render_jobs_markdown(jobs)
+    svg = state_diagram_svg(jobs.states)
+    return {
+        "jobs.md": markdown,
+        DIAGRAM_FILE: svg + "\n",
+        JOBS_PAGE: render_jobs(markdown, title=title, footer=footer, image=DIAGRAM_FILE,
+                               svg=svg),
+    }
 
 
 def _title(spec: Mapping[str, Any]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Mapping
 from importlib import resources
 from string import Template
@@ -18,12 +19,15 @@ from markdown_it.token import Token
 
 from .slugs import Slugger
 
-__all__ = ["NAV", "embedded_spec_script", "markdown_to_html", "render_guide", "render_reference"]
+__all__ = ["JOBS_PAGE", "NAV", "embedded_spec_script", "markdown_to_html", "render_guide",
+           "render_jobs", "render_reference"]
 
+JOBS_PAGE = "jobs.html"
 # Label and target of each entry of the navigation bar, shared by every page.
 NAV: tuple[tuple[str, str], ...] = (
     ("Guide", "index.html"),
     ("API reference", "reference.html"),
+    ("Export jobs", JOBS_PAGE),
     ("api.md", "api.md"),
     ("openapi.yaml", "openapi.yaml"),
     ("openapi.json", "openapi.json"),
@@ -31,15 +35,29 @@ NAV: tuple[tuple[str, str], ...] = (
 SPEC_VARIABLE = "EXPORT_CONTRACT_SPEC"
 
 
-def render_guide(markdown_text: str, *, title: str, footer: str) -> str:
+def render_guide(markdown_text: str, *, title: str, footer: str, jobs: bool = True) -> str:
+    """`jobs`: whether the site has the job page (a spec without the `jobs` tag has not)."""
     return _template("guide.html").substitute(
-        title=html.escape(title), nav=_nav("index.html"), footer=html.escape(footer),
+        title=html.escape(title), nav=_nav("index.html", jobs), footer=html.escape(footer),
         content=markdown_to_html(markdown_text))
 
 
-def render_reference(*, title: str, footer: str) -> str:
+def render_jobs(markdown_text: str, *, title: str, footer: str, image: str, svg: str) -> str:
+    """The job page; the Markdown's picture `image` becomes the inline `svg` (built by the
+    docs from the spec's state names, escaped), so the page needs no second request."""
+    content = markdown_to_html(markdown_text)
+    picture = re.compile(rf'<img src="{re.escape(html.escape(image))}"[^>]*>')
+    if picture.search(content) is None:
+        raise ValueError(f"the job page has no picture {image} to replace with the diagram")
+    content = picture.sub(lambda _: svg, content, count=1)
+    return _template("guide.html").substitute(
+        title=html.escape(f"Export jobs · {title}"), nav=_nav(JOBS_PAGE),
+        footer=html.escape(footer), content=content)
+
+
+def render_reference(*, title: str, footer: str, jobs: bool = True) -> str:
     return _template("reference.html").substitute(
-        title=html.escape(title), nav=_nav("reference.html"), footer=html.escape(footer))
+        title=html.escape(title), nav=_nav("reference.html", jobs), footer=html.escape(footer))
 
 
 def embedded_spec_script(spec: Mapping[str, Any]) -> str:
@@ -65,9 +83,11 @@ def _plain_text(inline: Token) -> str:
                    if child.type in ("text", "code_inline"))
 
 
-def _nav(current: str) -> str:
+def _nav(current: str, jobs: bool = True) -> str:
     links = []
     for label, target in NAV:
+        if target == JOBS_PAGE and not jobs:
+            continue
         marker = ' aria-current="page"' if target == current else ""
         links.append(f'<a href="{html.escape(target)}"{marker}>{html.escape(label)}</a>')
     return "".join(links)

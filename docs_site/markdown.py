@@ -16,7 +16,7 @@ from .operations import Operation, Variant
 from .slugs import Slugger
 from .snippets import BATCH_FALLBACK_FILENAME, FALLBACK_STEM, Snippet
 
-__all__ = ["ApiPage", "render_api_markdown"]
+__all__ = ["ApiPage", "MarkdownWriter", "render_api_markdown"]
 
 _TEXT_SPECIALS = re.compile(r"([\\`*_\[\]<>])")
 
@@ -34,6 +34,8 @@ class ApiPage:
     links: Mapping[str, str] = field(default_factory=dict)
     # The Swagger UI page, for a deep link from every operation (None: no such links).
     reference_page: str | None = None
+    # The export job page, linked from the operations tagged `jobs` (None: no such page).
+    jobs_page: str | None = None
 
 
 @dataclass
@@ -75,6 +77,10 @@ class _Writer:
     def blank(self) -> None:
         if self.lines and self.lines[-1] != "":
             self.lines.append("")
+
+
+# For the other generated pages, which share the headings, tables and anchors.
+MarkdownWriter = _Writer
 
 
 def render_api_markdown(page: ApiPage) -> str:
@@ -186,6 +192,9 @@ def _operation(w: _Writer, page: ApiPage, op: Operation) -> None:
                      f"{op.operation_id})")
     w.paragraph(" · ".join(facts))
     w.paragraph(op.description)
+    if page.jobs_page and "jobs" in op.tags:
+        w.paragraph(f"States, polling, the manifest and the webhook's signature: "
+                    f"[Export jobs]({page.jobs_page}).")
     if op.parameters:
         w.text("**Parameters**")
         w.table(["Name", "In", "Required", "Type", "Description"],

@@ -18,7 +18,8 @@ from docs_site.renderer_assets import RENDERER_FILES
 from export_contract.spec import load_spec, spec_text
 from export_contract.spec_files import SpecFileError
 
-PAGES = ("index.html", "reference.html", "api.md", "openapi.yaml", "openapi.json")
+PAGES = ("index.html", "reference.html", "api.md", "openapi.yaml", "openapi.json", "jobs.html",
+         "jobs.md", "jobs-states.svg")
 
 
 def test_site_has_every_page_and_asset(site: BuiltSite) -> None:
