@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from export_contract.spec_files import SpecFileError
+
 from .settings import SiteSettings
 from .snippets import Snippet
 
@@ -23,7 +25,7 @@ __all__ = ["JobSnippets", "JobSnippetsError", "job_snippets"]
 CLIENT_MODULE = "export-client.js"
 
 
-class JobSnippetsError(ValueError):
+class JobSnippetsError(SpecFileError, ValueError):
     """The spec lacks what the job snippets are made from."""
 
 

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from export_contract.spec_files import SpecFileError
+
 __all__ = ["JobStates", "JobStatesError", "job_states", "state_diagram_svg"]
 
 _MOVES = re.compile(r"`(?P<source>\w+)` moves to (?P<targets>`\w+`(?:(?:, | or )`\w+`)*)")
@@ -20,8 +22,9 @@ _FINAL = re.compile(r"(?P<states>`\w+`(?:(?:, | and )`\w+`)*) (?:are|is) final")
 _NAME = re.compile(r"`(\w+)`")
 
 
-class JobStatesError(ValueError):
-    """The spec's `JobState` does not say how every state moves."""
+class JobStatesError(SpecFileError, ValueError):
+    """The spec's `JobState` does not say how every state moves (the CLI reports it as it
+    reports any other unusable spec)."""
 
 
 @dataclass(frozen=True)

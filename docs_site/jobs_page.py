@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from export_contract.spec_files import dereference
+from export_contract.spec_files import SpecFileError, dereference
 
 from .job_snippets import JobSnippets, job_snippets
 from .job_states import JobStates, job_states
@@ -44,7 +44,8 @@ class JobsPage:
             for op in item.values():
                 if isinstance(op, dict) and op.get("operationId") == operation_id:
                     return op
-        raise KeyError(operation_id)
+        raise SpecFileError(f"the spec has no operation {operation_id}: the export job page "
+                            "needs every `jobs` operation (or none of them).")
 
     def schema(self, name: str) -> dict[str, Any]:
         schemas: dict[str, Any] = (self.spec.get("components") or {}).get("schemas") or {}

@@ -113,10 +113,24 @@ def test_guide_renders_with_working_anchors(site: BuiltSite, page: Any,
 def test_navigation_reaches_every_page(site: BuiltSite, page: Any) -> None:
     page.goto((site.root / "index.html").as_uri())
     targets = page.locator(".site-nav nav a").evaluate_all("links => links.map(a => a.href)")
-    assert len(targets) == 5
+    assert len(targets) == 6
     for target in targets:
         assert target.startswith("file://")
         assert Path(target.removeprefix("file://")).is_file()
     page.locator(".site-nav nav a", has_text="API reference").click()
     page.wait_for_selector(".opblock", timeout=20_000)
+    assert page.problems == [] and page.blocked == []
+
+
+def test_job_page_shows_the_state_diagram_inline(site: BuiltSite, page: Any,
+                                                 request: pytest.FixtureRequest) -> None:
+    page.goto((site.root / "jobs.html").as_uri())
+    diagram = page.locator("svg.state-diagram")
+    assert diagram.is_visible()
+    box = diagram.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 100
+    assert sorted(diagram.locator("g.state").evaluate_all(
+        "groups => groups.map(g => g.dataset.state)")) == sorted(
+        ["processing", "complete", "error", "cancelled", "gone"])
+    page.screenshot(path=str(_artifact(request, "docs-jobs.png")), full_page=True)
     assert page.problems == [] and page.blocked == []

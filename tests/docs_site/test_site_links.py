@@ -26,6 +26,7 @@ def _broken(site: BuiltSite, links: list[Link]) -> list[str]:
     ids = {page: html_page(page)[0] for page in site.root.glob("*.html")}
     # api.md's anchors are index.html's: the same Markdown, the same heading slugs.
     ids[site.root / "api.md"] = ids[site.root / "index.html"]
+    ids[site.root / "jobs.md"] = ids[site.root / "jobs.html"]
     routes = _reference_routes()
     broken = []
     for link in links:
@@ -44,7 +45,7 @@ def _broken(site: BuiltSite, links: list[Link]) -> list[str]:
     return broken
 
 
-@pytest.mark.parametrize("page", ["index.html", "reference.html"])
+@pytest.mark.parametrize("page", ["index.html", "reference.html", "jobs.html"])
 def test_every_link_of_an_html_page_resolves(site: BuiltSite, page: str) -> None:
     _, links = html_page(site.root / page)
     assert links
@@ -55,6 +56,22 @@ def test_every_link_of_api_md_resolves(site: BuiltSite) -> None:
     links = markdown_links(site.root / "api.md")
     assert len([link for link in links if link.target.startswith("#")]) > 20
     assert _broken(site, links) == []
+
+
+def test_every_link_of_jobs_md_resolves(site: BuiltSite) -> None:
+    links = markdown_links(site.root / "jobs.md")
+    assert len([link for link in links if link.target.startswith("#")]) >= 8
+    assert _broken(site, links) == []
+
+
+def test_the_guide_links_the_job_page_from_its_top_and_every_job_operation(
+        site: BuiltSite, api_md: str) -> None:
+    targets = [link.target for link in markdown_links(site.root / "api.md")]
+    job_operations = [op for item in load_spec()["paths"].values() for op in item.values()
+                      if isinstance(op, dict) and "jobs" in op.get("tags", ())]
+    assert targets.count("jobs.html") == 1 + len(job_operations)
+    _, links = html_page(site.root / "index.html")
+    assert "jobs.html" in {link.target for link in links}
 
 
 def test_every_operation_links_to_its_interactive_reference(site: BuiltSite) -> None:
