@@ -92,6 +92,8 @@ def build_site(out_dir: Path, *, rules: Iterable[RuleEntry] | Mapping[str, RuleE
                           "openapi.json": "openapi.json"},
                    reference_page="reference.html", jobs_page=JOBS_PAGE if with_jobs else None)
     markdown = render_api_markdown(page)
+    # Made before anything is written: a spec the job page cannot follow leaves no half site.
+    jobs_md, diagram = _jobs_markdown(spec, settings) if with_jobs else ("", "")
 
     out_dir.mkdir(parents=True, exist_ok=True)
     assets = out_dir / "assets"
@@ -109,7 +111,9 @@ def build_site(out_dir: Path, *, rules: Iterable[RuleEntry] | Mapping[str, RuleE
         "assets/openapi.js": embedded_spec_script(spec),
     }
     if with_jobs:
-        outputs.update(_jobs_outputs(spec, settings, title=title, footer=footer))
+        outputs.update({"jobs.md": jobs_md, DIAGRAM_FILE: diagram + "\n",
+                        JOBS_PAGE: render_jobs(jobs_md, title=title, footer=footer,
+                                               image=DIAGRAM_FILE, svg=diagram)})
     for name in _STATIC_FILES:
         outputs[f"assets/{name}"] = (resources.files("docs_site") / "static" / name).read_text(
             encoding="utf-8")
@@ -123,17 +127,10 @@ def build_site(out_dir: Path, *, rules: Iterable[RuleEntry] | Mapping[str, RuleE
                      renderer=renderer)
 
 
-def _jobs_outputs(spec: Mapping[str, Any], settings: SiteSettings, *, title: str,
-                  footer: str) -> dict[str, str]:
+def _jobs_markdown(spec: Mapping[str, Any], settings: SiteSettings) -> tuple[str, str]:
+    """The job page's Markdown and its state diagram (SVG)."""
     jobs = jobs_page(spec, settings, guide="index.html", reference_page="reference.html")
-    markdown = render_jobs_markdown(jobs)
-    svg = state_diagram_svg(jobs.states)
-    return {
-        "jobs.md": markdown,
-        DIAGRAM_FILE: svg + "\n",
-        JOBS_PAGE: render_jobs(markdown, title=title, footer=footer, image=DIAGRAM_FILE,
-                               svg=svg),
-    }
+    return render_jobs_markdown(jobs), state_diagram_svg(jobs.states)
 
 
 def _title(spec: Mapping[str, Any]) -> str:

@@ -15,7 +15,8 @@ def test_docs_command_builds_the_site(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["docs", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "11 operations, 13 route variants, 12 client snippets" in result.output
-    for name in ("index.html", "reference.html", "api.md", "openapi.yaml", "openapi.json"):
+    for name in ("index.html", "reference.html", "api.md", "openapi.yaml", "openapi.json",
+                 "jobs.html", "jobs.md"):
         assert (out / name).is_file()
 
 
@@ -47,3 +48,16 @@ def test_docs_command_needs_an_output_folder() -> None:
     result = CliRunner().invoke(main, ["docs"])
     assert result.exit_code == 2
     assert "--out" in result.output
+
+
+def test_docs_command_names_a_job_state_the_spec_does_not_explain(tmp_path: Path) -> None:
+    spec = tmp_path / "paused.yaml"
+    spec.write_text(spec_text().replace(
+        "enum: [processing, complete, error, cancelled, gone]",
+        "enum: [processing, complete, error, cancelled, gone, paused]"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["docs", "--out", str(tmp_path / "site"), "--spec",
+                                       str(spec)])
+    assert result.exit_code == 1
+    assert "does not say how paused moves" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "site").exists()
