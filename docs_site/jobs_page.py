@@ -149,13 +149,21 @@ def _download(w: MarkdownWriter, page: JobsPage) -> None:
     manifest = page.schema("JobManifest")
     w.paragraph(str(manifest.get("description") or ""))
     rows = [["`jobId`", "string", "The job's id."]]
-    for variant in ((manifest.get("properties") or {}).get("results") or {}).get(
-            "items", {}).get("oneOf") or ():
-        success = (variant.get("properties") or {}).get("success", {}).get("enum", ["?"])[0]
-        for name, field in (variant.get("properties") or {}).items():
-            rows.append([f"`results[].{name}`", _type(field),
-                         f"(when `success` is `{json.dumps(success)}`) "
-                         + str(field.get("description") or "")])
+    variants = [v.get("properties") or {} for v in ((manifest.get("properties") or {}).get(
+        "results") or {}).get("items", {}).get("oneOf") or ()]
+    shared = [n for n in (variants[0] if variants else {}) if all(n in v for v in variants)]
+    for name in shared:
+        if name != "success":
+            rows.append([f"`results[].{name}`", _type(variants[0][name]),
+                         str(variants[0][name].get("description") or "As in the request.")])
+    for properties in variants:
+        success = (properties.get("success") or {}).get("enum", ["?"])[0]
+        rows.append(["`results[].success`", _type(properties.get("success") or {}),
+                     "The item was exported." if success is True else "The item failed."])
+        rows.extend([f"`results[].{name}`", _type(field),
+                     f"Only when `success` is `{json.dumps(success)}`. "
+                     + str(field.get("description") or "")]
+                    for name, field in properties.items() if name not in shared)
     summary = (manifest.get("properties") or {}).get("summary") or {}
     rows += [[f"`summary.{name}`", _type(field), "Items in the job." if name == "total"
               else f"Items that {name}."] for name, field in (summary.get("properties")
