@@ -52,4 +52,4 @@ async def test_each_request_logs_one_readable_line(make_app: MakeApp,
     assert lines[0].startswith("POST /api/viewer/exports/download -> 200 application/pdf ")
     assert lines[1].endswith(": items: must hold at least one item.")
     assert "[scenario not-found]" in lines[2]
-    assert lines[3].startswith("GET /__mock/scenarios -> 200 text/plain ")
+    assert lines[3].startswith("GET /__mock/scenarios -> 200 application/json ")
