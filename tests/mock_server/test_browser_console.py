@@ -8,8 +8,10 @@ when EXPORT_UPDATE_SCREENSHOTS=1.
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -62,6 +64,30 @@ def page(browser: Any, mock: ServerProcess) -> Iterator[Any]:
     opened.wait_for_selector("#scenario-list button.arm")
     yield opened
     context.close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[str]:
+    """A webhook receiver on a free loopback port that answers every delivery 204."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Accepting)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+class _Accepting(http.server.BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
 
 
 def _root(mock: ServerProcess) -> str:
@@ -155,6 +181,19 @@ def test_a_job_runs_to_100_percent_and_shows_its_manifest(page: Any) -> None:
     assert page.problems == []
 
 
+def test_a_jobs_webhook_delivery_appears_in_the_journal(page: Any, receiver: str) -> None:
+    _fill(page, [PDF_URL])
+    page.fill("#job-callback", receiver)
+    page.fill("#job-duration", "0")
+    page.click("#job-start")
+    page.wait_for_selector('#job-status[data-state="done"]')
+    row = page.wait_for_selector('#journal-rows tr[data-kind="webhook"]')
+    assert row.get_attribute("data-status") == "204"
+    text = row.inner_text()
+    assert receiver in text and "webhook" in text and "POST" in text
+    assert page.problems == []
+
+
 def test_a_slow_job_is_cancelled_from_the_page(page: Any) -> None:
     _fill(page, [PDF_URL, TEXT_URL])
     _arm(page, "job-slow", 1)
@@ -167,7 +206,7 @@ def test_a_slow_job_is_cancelled_from_the_page(page: Any) -> None:
     assert page.problems == []
 
 
-def test_a_failing_job_and_a_rate_limit_are_shown_clearly(page: Any) -> None:
+def test_a_failing_job_a_rate_limit_and_a_gone_zip_are_shown_clearly(page: Any) -> None:
     _fill(page, [PDF_URL])
     _arm(page, "job-error", 1)
     page.click("#job-start")
@@ -178,6 +217,10 @@ def test_a_failing_job_and_a_rate_limit_are_shown_clearly(page: Any) -> None:
     page.click("#job-start")
     page.wait_for_selector('#job-status[data-error-kind="rate-limited"]')
     assert "30 seconds" in page.inner_text("#job-status")
+    _arm(page, "job-gone", 1)
+    page.click("#job-start")
+    page.wait_for_selector('#job-status[data-error-kind="gone"]')
+    assert "expired or was deleted (410)" in page.inner_text("#job-status")
     assert page.problems == []
 
 
