@@ -196,7 +196,6 @@ async function runJob() {
     running = { job, controller };
     cancelButton.disabled = false;
     cancelButton.onclick = () => cancelJob(baseUrl, apiKey);
-    jobStatus.dataset.jobState = job.state;
     setState(jobStatus, "busy", el("p", {}, `Job ${job.id} is ${job.state}.`));
     jobStatus.dataset.jobState = job.state;
     const done = await waitForExportJob(job, {
