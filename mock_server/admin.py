@@ -1,6 +1,7 @@
 """The admin API under `/__mock`, for tests and tools that drive the mock from outside.
 
-    GET    /__mock/scenarios   every scenario, one line each (JSON with Accept: application/json)
+    GET    /__mock/scenarios   every scenario as JSON (name, summary, status, operations); one
+                               line each with Accept: text/plain
     GET    /__mock/scenario    the scenario switched on now, and how many requests it has left
     PUT    /__mock/scenario    {"name": "server-error", "count": 2}; count left out: until reset;
                                name null: off. POST works too (a cross-origin page can send it
@@ -8,7 +9,8 @@
     DELETE /__mock/scenario    switch the scenario off
     POST   /__mock/reset       scenario off, journal cleared, registrations back to the fixtures,
                                export jobs forgotten
-    GET    /__mock/requests    the request journal, oldest first
+    GET    /__mock/requests    the request journal, oldest first; ?since=ID only the entries
+                               after that id (what a page polling the journal has not seen)
     DELETE /__mock/requests    clear the journal
 
 The admin API needs no API key: it is a development tool on your own machine. Web pages of
@@ -55,11 +57,12 @@ class AdminApi:
         ]
 
     async def list_scenarios(self, request: Request) -> Response:
-        if "application/json" in request.headers.get("accept", ""):
-            return json_response({"scenarios": [{"name": s.name, "summary": s.summary,
-                                                 "status": s.status}
-                                                for s in SCENARIOS.values()]})
-        return PlainTextResponse("\n".join(describe_scenarios()) + "\n")
+        if _wants_text(request.headers.get("accept", "")):
+            return PlainTextResponse("\n".join(describe_scenarios()) + "\n")
+        return json_response({"scenarios": [{"name": s.name, "summary": s.summary,
+                                             "status": s.status,
+                                             "operations": sorted(s.operations)}
+                                            for s in SCENARIOS.values()]})
 
     async def scenario(self, request: Request) -> Response:
         try:
@@ -82,7 +85,11 @@ class AdminApi:
     async def requests(self, request: Request) -> Response:
         if request.method == "DELETE":
             return json_response({"success": True, "cleared": self.journal.clear()})
-        return json_response({"success": True, "requests": self.journal.as_json()})
+        try:
+            since = _since(request.query_params.get("since"))
+        except ApiProblem as problem:
+            return problem.response()
+        return json_response({"success": True, "requests": self.journal.as_json(since)})
 
     async def _set_scenario(self, request: Request) -> None:
         raw = await request.body()
@@ -105,3 +112,19 @@ class AdminApi:
             raise ApiProblem(400, f"name must be a scenario name, got {name!r}; known: "
                                   f"{', '.join(SCENARIOS)}.")
         self.scenarios.set(scenario_named(name), count)
+
+
+def _wants_text(accept: str) -> bool:
+    """Text only when asked: `Accept` names text/plain and not JSON (a browser's `*/*`,
+    or no `Accept` at all, gets JSON)."""
+    media_types = {part.split(";", 1)[0].strip().lower() for part in accept.split(",")}
+    return "text/plain" in media_types and "application/json" not in media_types
+
+
+def _since(raw: str | None) -> int:
+    if raw is None:
+        return 0
+    if not (raw.isascii() and raw.isdigit()):
+        raise ApiProblem(400, f"since must be a journal entry id (a whole number, 0 or more), "
+                              f"got {raw!r}.")
+    return int(raw)

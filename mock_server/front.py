@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from export_contract.access_log import RequestLabels, logged_method
 from export_contract.routes import RouteTable
 
+from .admin import ADMIN_PREFIX
 from .context import RequestState, reset_state, set_state
 from .journal import MAX_BODY_BYTES, Journal
 from .options import MockOptions
@@ -28,6 +29,8 @@ __all__ = ["ConnectionDropped", "MockFront", "is_deliberate_drop"]
 logger = logging.getLogger("mock_server")
 
 _SLOW_PIECES = 20
+# The console polls these every second; logging each read would drown the API's lines.
+_QUIET_READS = frozenset({f"{ADMIN_PREFIX}/requests", f"{ADMIN_PREFIX}/scenario"})
 
 
 class ConnectionDropped(Exception):
@@ -215,6 +218,8 @@ class MockFront:
                 body=b"".join(exchange.body_chunks), body_size=exchange.body_size,
                 status=status, duration_ms=duration_ms, scenario=state.label)
         if not self.options.log_requests or not logger.isEnabledFor(logging.INFO):
+            return
+        if scope["method"] == "GET" and scope["path"] in _QUIET_READS and status < 400:
             return
         # Built like the shared access log: a key pasted into the path or the query by mistake
         # never reaches it (see export_contract.access_log).

@@ -165,8 +165,9 @@ class Journal:
     def entries(self) -> list[JournalEntry | WebhookEntry]:
         return list(self._entries)
 
-    def as_json(self) -> list[dict[str, Any]]:
-        return [entry.as_json() for entry in self._entries]
+    def as_json(self, since: int = 0) -> list[dict[str, Any]]:
+        """The entries whose id is above `since`, oldest first."""
+        return [entry.as_json() for entry in self._entries if entry.id > since]
 
     def clear(self) -> int:
         count = len(self._entries)

@@ -1,7 +1,9 @@
 """The demo page and the browser client module, served by the mock.
 
-`/` is the demo page, `/export-client.js` the dependency-free client module a frontend can
-import or copy (a stable path), `/demo.js` and `/demo.css` the page's own assets. When the
+`/` is the mock console (the download form, export jobs, scenarios and the live journal),
+`/export-client.js` the dependency-free client module a frontend can import or copy (a
+stable path), `/demo.js`, `/console.js`, `/dom.js`, `/zip-reader.js` and `/demo.css` the
+page's own assets. When the
 mock runs with its built-in development key, the page is served with that key filled in,
 so it works with zero set-up; a key of your own is never written into the page.
 """
@@ -23,6 +25,9 @@ PAGE_PATHS: dict[str, tuple[str, str]] = {
     "/export-client.js": ("export-client.js", "text/javascript; charset=utf-8"),
     "/demo.js": ("demo.js", "text/javascript; charset=utf-8"),
     "/demo.css": ("demo.css", "text/css; charset=utf-8"),
+    "/console.js": ("console.js", "text/javascript; charset=utf-8"),
+    "/dom.js": ("dom.js", "text/javascript; charset=utf-8"),
+    "/zip-reader.js": ("zip-reader.js", "text/javascript; charset=utf-8"),
 }
 _KEY_META = '<meta name="export-api-key" content="{key}">'
 

@@ -28,6 +28,18 @@ async def test_journal_records_request_and_answer_with_the_key_redacted(
     assert "mock-test-key" not in str(entries) and "wrong" not in str(entries)
 
 
+async def test_journal_since_returns_only_entries_after_that_id(
+        client: httpx.AsyncClient, admin: httpx.AsyncClient) -> None:
+    await client.post(SINGLE, json=single())
+    first = (await admin.get("/__mock/requests")).json()["requests"]
+    await client.post(SINGLE, json=single(), headers={"Prefer": "code=404"})
+    newer = (await admin.get(f"/__mock/requests?since={first[-1]['id']}")).json()["requests"]
+    assert [e["status"] for e in newer] == [404]
+    assert (await admin.get("/__mock/requests?since=999")).json()["requests"] == []
+    bad = await admin.get("/__mock/requests?since=last")
+    assert bad.status_code == 400 and "since must be a journal entry id" in bad.json()["detail"]
+
+
 async def test_journal_names_the_scenario_and_skips_admin_and_page_requests(
         client: httpx.AsyncClient, admin: httpx.AsyncClient) -> None:
     await client.post(SINGLE, json=single(), headers={"Prefer": "code=404"})

@@ -37,6 +37,20 @@ async def test_unknown_response_type_and_query_parameters_are_named(
     assert extra.status_code == 400 and "mode" in extra.json()["detail"]
 
 
+async def test_the_consoles_polled_reads_are_not_logged_but_changes_are(
+        make_app: MakeApp, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="mock_server")
+    async with client_for(make_app(log_requests=True), key=None,
+                          base_url="http://testserver") as admin:
+        await admin.get("/__mock/requests?since=0")
+        await admin.get("/__mock/scenario")
+        await admin.put("/__mock/scenario", json={"name": "server-error", "count": 1})
+        await admin.get("/__mock/requests?since=x")
+    lines = [r.getMessage() for r in caplog.records if r.name == "mock_server"]
+    assert [line.split(" -> ")[0] for line in lines] == [
+        "PUT /__mock/scenario", "GET /__mock/requests [1 query parameter not logged]"], lines
+
+
 async def test_each_request_logs_one_readable_line(make_app: MakeApp,
                                                    caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="mock_server")
@@ -52,4 +66,4 @@ async def test_each_request_logs_one_readable_line(make_app: MakeApp,
     assert lines[0].startswith("POST /api/viewer/exports/download -> 200 application/pdf ")
     assert lines[1].endswith(": items: must hold at least one item.")
     assert "[scenario not-found]" in lines[2]
-    assert lines[3].startswith("GET /__mock/scenarios -> 200 text/plain ")
+    assert lines[3].startswith("GET /__mock/scenarios -> 200 application/json ")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from html.parser import HTMLParser
+
 import httpx
 import pytest
 from mock_helpers import MakeApp, client_for
@@ -19,8 +22,62 @@ async def test_demo_page_and_client_module_are_served(admin: httpx.AsyncClient) 
     client = await admin.get("/export-client.js")
     assert client.headers["content-type"].startswith("text/javascript")
     assert "export async function downloadExports" in client.text
-    for asset in ("/demo.js", "/demo.css", "/index.html"):
+    for asset in ("/demo.js", "/demo.css", "/index.html", "/console.js", "/dom.js",
+                  "/zip-reader.js"):
         assert (await admin.get(asset)).status_code == 200
+
+
+CONSOLE_ASSETS = ("/", "/demo.js", "/console.js", "/dom.js", "/zip-reader.js", "/demo.css")
+
+
+async def test_console_page_and_its_modules_load_nothing_from_elsewhere(
+        admin: httpx.AsyncClient) -> None:
+    for path in CONSOLE_ASSETS:
+        text = (await admin.get(path)).text
+        # Offline: every src, href and import is relative (or an inline data: URL).
+        for target in re.findall(r'(?:src|href)="([^"]*)"|from "([^"]*)"|@import "([^"]*)"',
+                                 text):
+            url = "".join(target)
+            assert url.startswith(("./", "data:")) or "/" not in url, (path, url)
+    page = (await admin.get("/")).text
+    for section in ("Backend export download", "Export job", "Scenarios", "Request journal"):
+        assert section in page
+
+
+class _Labels(HTMLParser):
+    """Which form controls have a <label for>, and which elements are live regions."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.labelled: set[str] = set()
+        self.controls: list[str] = []
+        self.live: list[str] = []
+        self._in_label = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "label":
+            self._in_label += 1
+            if found.get("for"):
+                self.labelled.add(str(found["for"]))
+        elif tag in ("input", "textarea", "select", "progress"):
+            if self._in_label:  # wrapped in its label
+                self.labelled.add(str(found.get("id")))
+            self.controls.append(str(found.get("id")))
+        if found.get("role") == "status" and found.get("aria-live") == "polite":
+            self.live.append(str(found.get("id")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "label":
+            self._in_label -= 1
+
+
+async def test_every_console_control_has_a_label_and_results_are_live_regions(
+        admin: httpx.AsyncClient) -> None:
+    parser = _Labels()
+    parser.feed((await admin.get("/")).text)
+    assert parser.controls and set(parser.controls) <= parser.labelled
+    assert {"status", "job-status", "armed", "journal-status"} <= set(parser.live)
 
 
 async def test_the_page_carries_the_development_key_but_never_a_chosen_one(

@@ -138,13 +138,19 @@ async def test_scenarios_leave_registration_routes_alone(
     assert (await client.post(SINGLE, json=single())).status_code == 500
 
 
-async def test_scenario_list_has_one_line_each_and_a_json_form(admin: httpx.AsyncClient) -> None:
-    text = await admin.get("/__mock/scenarios")
+async def test_scenario_list_is_json_by_default_and_one_line_each_as_text(
+        admin: httpx.AsyncClient) -> None:
+    for accept in (None, "*/*", "application/json", "text/plain, application/json"):
+        as_json = await admin.get("/__mock/scenarios",
+                                  headers={"Accept": accept} if accept else {})
+        assert as_json.headers["content-type"].startswith("application/json"), accept
+        assert [s["name"] for s in as_json.json()["scenarios"]] == list(SCENARIOS)
+    listed = {s["name"]: s for s in as_json.json()["scenarios"]}
+    assert listed["server-error"]["status"] == 500
+    assert listed["job-slow"]["operations"] == ["createExportJob"]
+    text = await admin.get("/__mock/scenarios", headers={"Accept": "text/plain"})
     assert text.headers["content-type"].startswith("text/plain")
-    lines = text.text.splitlines()
-    assert [line.split()[0] for line in lines] == list(SCENARIOS)
-    as_json = await admin.get("/__mock/scenarios", headers={"Accept": "application/json"})
-    assert [s["name"] for s in as_json.json()["scenarios"]] == list(SCENARIOS)
+    assert [line.split()[0] for line in text.text.splitlines()] == list(SCENARIOS)
 
 
 async def test_missing_content_disposition_drops_the_header_from_files_and_zips(
