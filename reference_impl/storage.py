@@ -26,12 +26,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
+import psycopg
 import xxhash
+from psycopg_pool import PoolTimeout
 
 from export_contract.outcomes import export_record
+from export_contract.settings import Settings
 
-from .migrations import SchemaTooNew, migrate
+from .migrations import STEPS, SchemaTooNew, migrate
 from .pooling import ConnectionPool, PoolExhausted
+from .postgres import PostgresDatabase, SchemaTooNewError, is_postgres_url
 from .temp_dirs import ProcessTempDir, process_is_live, remove_abandoned_temp_dirs
 
 __all__ = [
@@ -45,6 +49,7 @@ __all__ = [
     "StoredExport",
     "SweepResult",
     "UploadTooLarge",
+    "open_store",
 ]
 
 logger = logging.getLogger("reference_impl")
@@ -64,6 +69,10 @@ _BLOBS_IN_USE = ("SELECT sha256 FROM exports UNION "
 
 _EXPORT_COLUMNS = ("source_file_url, filename, content_type, size, sha256, xxh3, crc32, "
                    "registered_at")
+
+# Every column but the key, from the row an upsert proposed (SQL both engines accept).
+_EXPORT_UPDATES = ", ".join(f"{column} = excluded.{column}" for column in
+                            _EXPORT_COLUMNS.split(", ")[1:])
 
 T = TypeVar("T")
 
@@ -124,23 +133,32 @@ class BlobUnreadable(OSError):
 
 
 class ExportStore:
-    def __init__(self, data_dir: Path, *, busy_timeout_seconds: float = _DEFAULT_BUSY_TIMEOUT
-                 ) -> None:
+    def __init__(self, data_dir: Path, *, busy_timeout_seconds: float = _DEFAULT_BUSY_TIMEOUT,
+                 database_url: str | None = None, blob_dir: Path | None = None) -> None:
+        """`database_url`: None (SQLite in the data dir), `sqlite:///path` or a PostgreSQL
+        URL; `blob_dir`: None (`blobs/` in the data dir) or a directory, maybe shared."""
         self.data_dir = data_dir
         self.busy_timeout_seconds = busy_timeout_seconds
-        self.blob_dir = data_dir / "blobs"
+        self.blob_dir = blob_dir if blob_dir is not None else data_dir / "blobs"
         self.tmp_root = data_dir / "tmp"
-        self.db_path = data_dir / "exports.sqlite3"
+        self.db_path = _sqlite_path(database_url) or data_dir / "exports.sqlite3"
         self._pool = ConnectionPool(self._connect, size=_POOL_SIZE,
                                     wait_seconds=busy_timeout_seconds)
+        self._pg: PostgresDatabase | None = None
         self._temp: ProcessTempDir | None = None
         try:
             with _storage_errors("the backend cannot start on it"):
                 for directory in (self.data_dir, self.blob_dir, self.tmp_root):
                     directory.mkdir(parents=True, exist_ok=True)
-                with self._connection() as db:
-                    migrate(db)
-        except SchemaTooNew as exc:
+                if is_postgres_url(database_url):
+                    assert database_url is not None
+                    self._pg = PostgresDatabase(database_url,
+                                                timeout_seconds=busy_timeout_seconds)
+                    self._pg.migrate(STEPS)
+                else:
+                    with self._connection() as db:
+                        migrate(db)
+        except (SchemaTooNew, SchemaTooNewError) as exc:
             self.close()
             raise StorageError(str(exc)) from exc
         except StorageError as exc:
@@ -167,6 +185,8 @@ class ExportStore:
     def close(self) -> None:
         """Close the database connections and remove this process's temp directory."""
         self._pool.close()
+        if self._pg is not None:
+            self._pg.close()
         if self._temp is not None:
             self._temp.close()
 
@@ -282,8 +302,8 @@ class ExportStore:
                 (export.source_file_url,),
             ).fetchone()
             db.execute(
-                f"INSERT OR REPLACE INTO exports ({_EXPORT_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO exports ({_EXPORT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                f"ON CONFLICT (source_file_url) DO UPDATE SET {_EXPORT_UPDATES}",
                 (export.source_file_url, export.filename, export.content_type,
                  export.size, export.sha256, export.xxh3, export.crc32, export.registered_at),
             )
@@ -388,7 +408,13 @@ class ExportStore:
 
     def is_live_process(self, name: str) -> bool:
         """Whether the process named `name` (see `process_name`) still runs."""
-        return name == self.process_name or process_is_live(self.tmp_root, name)
+        if name == self.process_name:
+            return True
+        if self._pg is not None:
+            # Processes of other instances have their temp dirs on other machines.
+            with _storage_errors("cannot read the export database"):
+                return self._pg.is_live(name)
+        return process_is_live(self.tmp_root, name)
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -396,6 +422,8 @@ class ExportStore:
         # Made on first need when the data dir was read-only at start and is writable now.
         if self._temp is None:
             self._temp = ProcessTempDir(self.tmp_root)
+            if self._pg is not None:
+                self._pg.hold_process(self._temp.path.name)
         return self._temp.path
 
     def _connect(self) -> sqlite3.Connection:
@@ -409,6 +437,10 @@ class ExportStore:
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
+        if self._pg is not None:
+            with self._pg.connection() as pg:
+                yield pg  # type: ignore[misc]
+            return
         try:
             with self._pool.connection() as db:
                 yield db
@@ -417,6 +449,10 @@ class ExportStore:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        if self._pg is not None:
+            with self._pg.transaction() as pg:
+                yield pg  # type: ignore[misc]
+            return
         with self._connection() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -438,6 +474,10 @@ def _storage_errors(consequence: str) -> Iterator[None]:
         yield
     except StorageError:
         raise
+    except PoolTimeout as exc:
+        raise StorageBusy(f"the export database is busy ({exc}); {consequence}") from exc
+    except psycopg.Error as exc:
+        raise StorageError(f"the export database failed ({exc}); {consequence}") from exc
     except sqlite3.OperationalError as exc:
         code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
         if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
@@ -460,6 +500,19 @@ def _storage_errors(consequence: str) -> Iterator[None]:
 
 
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_FULL = 5, 6, 8, 13
+
+
+def open_store(settings: Settings) -> ExportStore:
+    """The store `settings` name: its database URL and blob store, else the data dir's."""
+    blob_dir = Path(settings.blob_store) if settings.blob_store else None
+    return ExportStore(settings.data_dir, busy_timeout_seconds=settings.db_busy_timeout_seconds,
+                       database_url=settings.database_url, blob_dir=blob_dir)
+
+
+def _sqlite_path(database_url: str | None) -> Path | None:
+    if database_url is None or not database_url.lower().startswith("sqlite://"):
+        return None
+    return Path(database_url[len("sqlite://"):])
 
 
 def _write_synced(content: BinaryIO, target: Path, max_bytes: int

@@ -6,11 +6,12 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from postgres_server import PostgresServer, find_pg_bin
 
 from export_contract.settings import Settings
 
@@ -57,3 +58,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if timing:
         config.hook.pytest_deselected(items=timing)
         items[:] = [item for item in items if item.get_closest_marker("timing") is None]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the session (`.ci/run` installs it; required, not skipped)."""
+    bin_dir = find_pg_bin()
+    if bin_dir is None:
+        pytest.fail("PostgreSQL is not installed: apt-get install postgresql (.ci/run does)")
+    server = PostgresServer(bin_dir)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh database on the session's PostgreSQL, dropped after the test."""
+    with postgres_server.database() as url:
+        yield url
