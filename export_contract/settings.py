@@ -257,16 +257,20 @@ def parse_database_url(text: str) -> str:
 
 
 def parse_blob_store(text: str) -> str:
-    """A directory (a path, or `file:///path`); object storage is named in the error."""
+    """A directory (a path, or `file:///path`) or a bucket, `s3://bucket/prefix`."""
     value = text.strip()
     if value.startswith("file://"):
         value = value.removeprefix("file://")
+    if value.lower().startswith("s3://"):
+        if not value[len("s3://"):].split("/", 1)[0]:
+            raise ValueError(f"{text!r} names no bucket: write s3://bucket or "
+                             "s3://bucket/prefix")
+        return value
     if "://" in value:
-        raise ValueError(f"{text!r}: this release stores blobs in a directory (a path, or "
-                         "file:///path, possibly shared by several instances); s3:// "
-                         "buckets are not supported yet")
+        raise ValueError(f"{text!r}: the blob store is a directory (a path, or file:///path) "
+                         "or an S3-compatible bucket (s3://bucket/prefix)")
     if not value:
-        raise ValueError("the blob store is empty: give a directory path")
+        raise ValueError("the blob store is empty: give a directory path or s3://bucket")
     return value
 
 

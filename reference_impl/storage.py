@@ -28,6 +28,7 @@ from typing import BinaryIO, TypeVar
 
 import psycopg
 import xxhash
+from botocore.exceptions import BotoCoreError, ClientError
 from psycopg_pool import PoolTimeout
 
 from export_contract.outcomes import export_record
@@ -36,6 +37,7 @@ from export_contract.settings import Settings
 from .migrations import STEPS, SchemaTooNew, migrate
 from .pooling import ConnectionPool, PoolExhausted
 from .postgres import PostgresDatabase, SchemaTooNewError, is_postgres_url
+from .s3_blobs import S3Blobs, S3Object, S3Unavailable, is_s3_url
 from .temp_dirs import ProcessTempDir, process_is_live, remove_abandoned_temp_dirs
 
 __all__ = [
@@ -75,6 +77,8 @@ _EXPORT_UPDATES = ", ".join(f"{column} = excluded.{column}" for column in
                             _EXPORT_COLUMNS.split(", ")[1:])
 
 T = TypeVar("T")
+# A blob's bytes: a file of the directory store, or an object of the bucket.
+BlobSource = Path | S3Object
 
 
 @dataclass(frozen=True)
@@ -134,9 +138,11 @@ class BlobUnreadable(OSError):
 
 class ExportStore:
     def __init__(self, data_dir: Path, *, busy_timeout_seconds: float = _DEFAULT_BUSY_TIMEOUT,
-                 database_url: str | None = None, blob_dir: Path | None = None) -> None:
+                 database_url: str | None = None, blob_dir: Path | None = None,
+                 blob_store_url: str | None = None) -> None:
         """`database_url`: None (SQLite in the data dir), `sqlite:///path` or a PostgreSQL
-        URL; `blob_dir`: None (`blobs/` in the data dir) or a directory, maybe shared."""
+        URL; `blob_dir`: None (`blobs/` in the data dir) or a directory, maybe shared;
+        `blob_store_url`: `s3://bucket/prefix` instead of any directory."""
         self.data_dir = data_dir
         self.busy_timeout_seconds = busy_timeout_seconds
         self.blob_dir = blob_dir if blob_dir is not None else data_dir / "blobs"
@@ -145,11 +151,18 @@ class ExportStore:
         self._pool = ConnectionPool(self._connect, size=_POOL_SIZE,
                                     wait_seconds=busy_timeout_seconds)
         self._pg: PostgresDatabase | None = None
+        self._s3: S3Blobs | None = None
         self._temp: ProcessTempDir | None = None
         try:
             with _storage_errors("the backend cannot start on it"):
-                for directory in (self.data_dir, self.blob_dir, self.tmp_root):
+                s3 = blob_store_url is not None and is_s3_url(blob_store_url)
+                local = (self.data_dir, self.tmp_root) if s3 else (
+                    self.data_dir, self.blob_dir, self.tmp_root)
+                for directory in local:
                     directory.mkdir(parents=True, exist_ok=True)
+                if s3:
+                    assert blob_store_url is not None
+                    self._s3 = S3Blobs(blob_store_url)
                 if is_postgres_url(database_url):
                     assert database_url is not None
                     self._pg = PostgresDatabase(database_url,
@@ -187,6 +200,8 @@ class ExportStore:
         self._pool.close()
         if self._pg is not None:
             self._pg.close()
+        if self._s3 is not None:
+            self._s3.close()
         if self._temp is not None:
             self._temp.close()
 
@@ -224,8 +239,28 @@ class ExportStore:
     def blob_path(self, sha256: str) -> Path:
         return self.blob_dir / sha256[:2] / sha256
 
-    def check_blob(self, export: StoredExport) -> Path:
-        """The blob's path, after checking it exists with its recorded size."""
+    @property
+    def object_store(self) -> S3Blobs | None:
+        """The bucket blobs are in, or None for a directory."""
+        return self._s3
+
+    def blob_source(self, sha256: str) -> BlobSource:
+        """Where the blob's bytes are read from: its file, or its object in the bucket."""
+        if self._s3 is not None:
+            return S3Object(self._s3, sha256)
+        return self.blob_path(sha256)
+
+    def check_blob(self, export: StoredExport) -> BlobSource:
+        """The blob, after checking it exists with its recorded size."""
+        if self._s3 is not None:
+            with _storage_errors("cannot read the bucket"):
+                size = self._s3.size(export.sha256)
+            if size is None:
+                raise BlobUnreadable(f"blob {export.sha256} is missing from the bucket")
+            if size != export.size:
+                raise BlobUnreadable(f"blob {export.sha256} has {size} bytes, "
+                                     f"{export.size} recorded")
+            return S3Object(self._s3, export.sha256)
         path = self.blob_path(export.sha256)
         try:
             size = path.stat().st_size
@@ -321,6 +356,8 @@ class ExportStore:
 
         Under the write lock, so a concurrent delete cannot unlink the blob in between.
         """
+        if self._s3 is not None:
+            return self._place_object(temp, sha256, record)
         blob = self.blob_path(sha256)
         placed_new_blob = False
         try:
@@ -337,6 +374,19 @@ class ExportStore:
                 blob.unlink(missing_ok=True)
             raise
 
+    def _place_object(self, temp: Path, sha256: str, record: Callable[[sqlite3.Connection], T]
+                      ) -> T:
+        """`place_blob` for a bucket: the upload (multipart, aborted on failure) runs before
+        the write transaction, and is checked again inside it: deletes of unused objects
+        happen only under the write lock, so an object seen there stays until the commit."""
+        with _storage_errors("nothing was stored in the bucket"):
+            assert self._s3 is not None
+            self._s3.upload(temp, sha256)
+            with self._transaction() as db:
+                if self._s3.size(sha256) is None:  # swept or dropped since the upload
+                    self._s3.upload(temp, sha256)
+                return record(db)
+
     def drop_blob_if_unused(self, sha256: str) -> None:
         """Remove a blob no export and no job refers to any more.
 
@@ -347,10 +397,12 @@ class ExportStore:
         try:
             with self._transaction() as db:
                 in_use = db.execute(_BLOB_IN_USE, {"sha256": sha256}).fetchone()
-                if not in_use:
+                if not in_use and self._s3 is not None:
+                    self._s3.delete(sha256)
+                elif not in_use:
                     with contextlib.suppress(FileNotFoundError):
                         self.blob_path(sha256).unlink()
-        except (sqlite3.Error, OSError) as exc:
+        except (sqlite3.Error, psycopg.Error, OSError, BotoCoreError, ClientError) as exc:
             # The change itself is committed; an unused blob only costs space until the next
             # sweep.
             logger.warning("could not remove unused blob %s: %s", sha256, exc)
@@ -372,10 +424,17 @@ class ExportStore:
         temp_files = remove_abandoned_temp_dirs(self.tmp_root)
         with self._transaction() as db:
             referenced = {row[0] for row in db.execute(_BLOBS_IN_USE)}
-            orphans = [path for path in self.blob_dir.glob("*/*")
-                       if len(path.name) == _BLOB_NAME_LENGTH and path.name not in referenced]
-            for path in orphans:
-                path.unlink(missing_ok=True)
+            if self._s3 is not None:
+                unused = [name for name in self._s3.names() if name not in referenced]
+                for name in unused:
+                    self._s3.delete(name)
+                orphans: list[object] = list(unused)
+            else:
+                paths = [path for path in self.blob_dir.glob("*/*")
+                         if len(path.name) == _BLOB_NAME_LENGTH and path.name not in referenced]
+                for path in paths:
+                    path.unlink(missing_ok=True)
+                orphans = list(paths)
         if orphans:
             logger.info("removed %d blob(s) no export refers to", len(orphans))
         return SweepResult(temp_files, len(orphans))
@@ -478,6 +537,10 @@ def _storage_errors(consequence: str) -> Iterator[None]:
         raise StorageBusy(f"the export database is busy ({exc}); {consequence}") from exc
     except psycopg.Error as exc:
         raise StorageError(f"the export database failed ({exc}); {consequence}") from exc
+    except (BotoCoreError, ClientError) as exc:
+        raise StorageError(f"the blob store failed ({exc}); {consequence}") from exc
+    except S3Unavailable as exc:
+        raise StorageError(str(exc)) from exc
     except sqlite3.OperationalError as exc:
         code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
         if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
@@ -504,9 +567,11 @@ _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_FULL = 5, 6, 8, 13
 
 def open_store(settings: Settings) -> ExportStore:
     """The store `settings` name: its database URL and blob store, else the data dir's."""
-    blob_dir = Path(settings.blob_store) if settings.blob_store else None
+    s3 = settings.blob_store if is_s3_url(settings.blob_store) else None
+    blob_dir = Path(settings.blob_store) if settings.blob_store and not s3 else None
     return ExportStore(settings.data_dir, busy_timeout_seconds=settings.db_busy_timeout_seconds,
-                       database_url=settings.database_url, blob_dir=blob_dir)
+                       database_url=settings.database_url, blob_dir=blob_dir,
+                       blob_store_url=s3)
 
 
 def _sqlite_path(database_url: str | None) -> Path | None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from postgres_server import PostgresServer, find_pg_bin
+from s3_server import S3Server
 
 from export_contract.settings import Settings
 
@@ -79,3 +80,23 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     """A fresh database on the session's PostgreSQL, dropped after the test."""
     with postgres_server.database() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """One S3 API (moto's server mode) for the session, on a free loopback port."""
+    server = S3Server()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh bucket; this process's AWS variables point at the test server meanwhile."""
+    for name, value in s3_server.env.items():
+        monkeypatch.setenv(name, value)
+    with s3_server.bucket() as bucket:
+        yield bucket

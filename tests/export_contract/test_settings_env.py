@@ -123,7 +123,8 @@ def test_retry_delays_that_do_not_parse_say_why(text: str, message: str) -> None
 @pytest.mark.parametrize(("variable", "value", "says"), [
     ("EXPORT_DATABASE_URL", "mysql://db/exports", "postgresql://user:password@host"),
     ("EXPORT_DATABASE_URL", "sqlite://relative.db", "three slashes"),
-    ("EXPORT_BLOB_STORE", "s3://bucket/prefix", "not supported yet"),
+    ("EXPORT_BLOB_STORE", "s3:///prefix", "names no bucket"),
+    ("EXPORT_BLOB_STORE", "gs://bucket", "s3://bucket/prefix"),
 ])
 def test_a_storage_setting_that_cannot_be_used_says_what_to_write(variable: str, value: str,
                                                                   says: str) -> None:
