@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from s3_server import S3Server
 from server_processes import ServerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -29,9 +30,16 @@ BIG_CONTENT = b"".join(b"%08d a line of a long log that deflates slowly enough\n
                        for i in range(400_000))
 
 
-@pytest.fixture
-def instances(tmp_path: Path, postgres_url: str) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    env = {"EXPORT_DATABASE_URL": postgres_url, "EXPORT_BLOB_STORE": str(tmp_path / "blobs"),
+@pytest.fixture(params=["s3", "shared-directory"])
+def instances(request: pytest.FixtureRequest, tmp_path: Path, postgres_url: str
+              ) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    if request.param == "s3":
+        s3_server: S3Server = request.getfixturevalue("s3_server")
+        bucket = request.getfixturevalue("s3_bucket")
+        store = {"EXPORT_BLOB_STORE": f"s3://{bucket}/exports", **s3_server.env}
+    else:
+        store = {"EXPORT_BLOB_STORE": str(tmp_path / "blobs")}
+    env = {"EXPORT_DATABASE_URL": postgres_url, **store,
            # Every instance signs and checks exported URLs and webhooks with the same secrets.
            "EXPORT_URL_SECRET": "two-instances-url-secret-0123456789",
            "EXPORT_WEBHOOK_RETRY_DELAYS_SECONDS": "0.2,0.4,0.8,1.6,3.2",
@@ -52,7 +60,9 @@ def _client(server: ServerProcess) -> httpx.Client:
 
 
 def _on(server: ServerProcess, url: str) -> str:
-    """`url` (issued by either instance) on `server`."""
+    """`url` (issued by either instance) on `server`; a bucket's URL as it is."""
+    if "/api/" not in url:
+        return url
     return server.base_url + url.split("/api", 1)[1]
 
 
