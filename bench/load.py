@@ -26,7 +26,8 @@ and how many flood connections the server's timeouts closed or its cap refused.
 
 With `--scale`, the same mix runs against one instance on the embedded default (SQLite and a
 blob dir), then against two instances with separate data dirs sharing one PostgreSQL database
-(a throwaway server on loopback, as in the tests) and one blob directory, the clients split
+(a throwaway server on loopback, as in the tests) and one S3 bucket (moto's server, in a
+process of its own), then the same two sharing a blob directory instead, the clients split
 over both: requests/s, p50/p99 and errors (there must be none) of each.
 """
 
@@ -38,6 +39,8 @@ import hashlib
 import io
 import os
 import random
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -298,7 +301,8 @@ class _Client:
         payload = response.json()
         _expect(payload.get("success") is True, "success is not true")
         url = payload["exportedUrl"]
-        _expect(url.startswith(self.base_url), f"exportedUrl {url!r}")
+        # The backend's own URL, or (with an S3 blob store) the bucket's presigned one.
+        _expect(url.startswith(("http://", "https://")), f"exportedUrl {url!r}")
         self._check_file(await self._request("exported-url", "GET", url), export)
 
     async def _batch(self) -> None:
@@ -552,9 +556,45 @@ def _summary(label: str, stats: _Stats, elapsed: float) -> str:
             + "".join(f"\n  {sample}" for sample in stats.error_samples[:3]))
 
 
+def _moto_server() -> tuple[subprocess.Popen[bytes], dict[str, str]]:
+    """moto's S3 server in a process of its own (not the clients'), and the AWS variables
+    that point at it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p",
+                                str(port)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:  # a bench, not a test: polling for the port is fine here
+        try:
+            httpx.get(endpoint, timeout=1)
+            break
+        except httpx.TransportError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("moto's S3 server did not start") from None
+            time.sleep(0.1)
+    env = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "bench",
+           "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"}
+    httpx.put(f"{endpoint}/load-bench", timeout=10)  # the bucket
+    return process, env
+
+
+def _two_instances(root: Path, env: dict[str, str], label: str, clients: int,
+                   duration: float, seed: int) -> tuple[str, int]:
+    with ServerProcess(["serve", "--data-dir", str(root / "a")], env=env) as a, \
+            ServerProcess(["serve", "--data-dir", str(root / "b")], env=env) as b:
+        pool = _pool(random.Random(seed))
+        _register_pool(a.base_url, pool)
+        stats, elapsed = _shared_run([a.base_url, b.base_url], pool, clients, duration, seed)
+    return _summary(label, stats, elapsed), stats.errors
+
+
 def run_scale_comparison(*, clients: int, duration: float, seed: int) -> tuple[str, int]:
-    """One instance on SQLite, then two on one PostgreSQL and one shared blob dir, same mix;
-    the report and the errors of both runs."""
+    """One instance on SQLite, then two on one PostgreSQL with one S3 bucket (moto's server),
+    then two on PostgreSQL with a shared blob dir, same mix; the report and the errors."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
     from postgres_server import PostgresServer, find_pg_bin
 
@@ -577,17 +617,26 @@ def run_scale_comparison(*, clients: int, duration: float, seed: int) -> tuple[s
         try:
             with postgres.database() as url:
                 env = {"EXPORT_API_KEYS": KEY, "EXPORT_DATABASE_URL": url,
-                       "EXPORT_BLOB_STORE": str(root / "shared-blobs"),
                        "EXPORT_URL_SECRET": "scale-bench-url-secret-0123456789"}
-                with ServerProcess(["serve", "--data-dir", str(root / "a")], env=env) as a, \
-                        ServerProcess(["serve", "--data-dir", str(root / "b")], env=env) as b:
-                    pool = _pool(random.Random(seed))
-                    _register_pool(a.base_url, pool)
-                    stats, elapsed = _shared_run([a.base_url, b.base_url], pool, clients,
-                                                 duration, seed)
-                    lines.append(_summary("2 instances, PostgreSQL + shared blob dir", stats,
-                                          elapsed))
-                    errors += stats.errors
+                moto, aws = _moto_server()
+                try:
+                    line, failed = _two_instances(
+                        root / "s3", {**env, **aws, "EXPORT_BLOB_STORE": "s3://load-bench/x"},
+                        "2 instances, PostgreSQL + S3 (moto)", clients, duration, seed)
+                finally:
+                    moto.kill()
+                    moto.wait()
+                lines.append(line)
+                errors += failed
+            with postgres.database() as url:
+                env = {"EXPORT_API_KEYS": KEY, "EXPORT_DATABASE_URL": url,
+                       "EXPORT_URL_SECRET": "scale-bench-url-secret-0123456789",
+                       "EXPORT_BLOB_STORE": str(root / "shared-blobs")}
+                line, failed = _two_instances(root / "dir", env,
+                                              "2 instances, PostgreSQL + shared blob dir",
+                                              clients, duration, seed)
+                lines.append(line)
+                errors += failed
         finally:
             postgres.stop()
     return "\n".join(lines), errors
