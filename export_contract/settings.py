@@ -35,8 +35,8 @@ class Settings:
     # Where the reference backend keeps exports, jobs and webhooks: None is SQLite in the data
     # dir; `postgresql://…` is a database several instances share (`parse_database_url`).
     database_url: str | None = None
-    # Where export bytes go: None is `blobs/` in the data dir; a directory path may be one
-    # that several instances share (`parse_blob_store`).
+    # Where export bytes go: None is `blobs/` in the data dir; a directory (maybe shared by
+    # several instances) or an S3-compatible bucket, `s3://bucket/prefix` (`parse_blob_store`).
     blob_store: str | None = None
     # Several keys at once so a rotation can overlap; empty with auth on means every key fails.
     api_keys: tuple[str, ...] = ()

@@ -77,9 +77,11 @@ class PostgresDatabase:
             yield PgConnection(conn)
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[PgConnection]:
+    def transaction(self, *, serialised: bool = True) -> Iterator[PgConnection]:
+        """One transaction; `serialised` (the default) under the one write lock."""
         with self._pool.connection() as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_NAMESPACE, _WRITE_KEY))
+            if serialised:
+                conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_NAMESPACE, _WRITE_KEY))
             yield PgConnection(conn)
 
     def migrate(self, steps: Sequence[Sequence[str]]) -> int:

@@ -454,6 +454,22 @@ class ExportStore:
         with _storage_errors(consequence), self._transaction() as db:
             yield db
 
+    @property
+    def shared_database(self) -> bool:
+        """Whether the database is PostgreSQL (row locks, `SKIP LOCKED`) rather than SQLite."""
+        return self._pg is not None
+
+    @contextlib.contextmanager
+    def row_locking(self, consequence: str) -> Iterator[sqlite3.Connection]:
+        """A transaction that relies on row locks alone (PostgreSQL; on SQLite the one write
+        lock, as `writing`): for claims that lock only the rows they take."""
+        if self._pg is None:
+            with self.writing(consequence) as db:
+                yield db
+            return
+        with _storage_errors(consequence), self._pg.transaction(serialised=False) as pg:
+            yield pg  # type: ignore[misc]
+
     def temp_path(self, prefix: str) -> Path:
         """A fresh path in this process's temp directory (swept if the process dies)."""
         with _storage_errors("cannot write in the data directory"):

@@ -11,6 +11,7 @@ import pytest
 from job_support import JOBS, ended, items, job_client, job_settings, register
 
 from export_contract.settings import Settings
+from reference_impl.outbox import Outbox, enqueue_event
 from reference_impl.storage import ExportStore
 
 URL = "https://app.example.com/reports/q3.pdf"
@@ -101,3 +102,48 @@ async def test_jobs_and_downloads_run_on_postgres(tmp_path: Path, postgres_url: 
         with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
             assert archive.read("q3.pdf") == b"%PDF-1.4 served"
     assert not (tmp_path / "data" / "blobs").exists()
+
+
+def _enqueue(store: ExportStore, count: int) -> None:
+    with store.writing("test") as db:
+        for n in range(count):
+            enqueue_event(db, event_id=f"evt_{n}", job_id="job", url="https://hooks.example.com",
+                          body=b"{}", now=1.0)
+
+
+def test_webhook_claims_of_two_instances_never_overlap(tmp_path: Path,
+                                                       postgres_url: str) -> None:
+    blobs = tmp_path / "blobs"
+    with _store(tmp_path, "a", postgres_url, blobs) as first, \
+            _store(tmp_path, "b", postgres_url, blobs) as second:
+        _enqueue(first, 40)
+        claimed: list[list[str]] = [[], []]
+
+        def claim(index: int, store: ExportStore) -> None:
+            while batch := Outbox(store).claim_due(2.0, lease_seconds=60, limit=3):
+                claimed[index].extend(d.event_id for d in batch)
+
+        threads = [threading.Thread(target=claim, args=(i, s))
+                   for i, s in enumerate((first, second))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        every = claimed[0] + claimed[1]
+        assert sorted(every) == sorted(f"evt_{n}" for n in range(40))
+
+
+def test_a_webhook_row_another_instance_is_claiming_is_skipped_not_waited_for(
+        tmp_path: Path, postgres_url: str) -> None:
+    blobs = tmp_path / "blobs"
+    with _store(tmp_path, "a", postgres_url, blobs) as first, \
+            _store(tmp_path, "b", postgres_url, blobs) as second:
+        _enqueue(first, 2)
+        with first.row_locking("test") as db:
+            db.execute("SELECT event_id FROM webhook_outbox WHERE event_id = 'evt_0' "
+                       "FOR UPDATE")
+            taken = Outbox(second).claim_due(2.0, lease_seconds=60, limit=10)
+        assert [d.event_id for d in taken] == ["evt_1"]
+        # The lease expires by itself: due again once it has passed.
+        again = Outbox(second).claim_due(63.0, lease_seconds=60, limit=10)
+        assert sorted(d.event_id for d in again) == ["evt_0", "evt_1"]
