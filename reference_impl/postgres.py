@@ -36,6 +36,8 @@ _WRITE_KEY = 1
 _MIGRATE_KEY = 2
 _PROCESS_NAMESPACE = _NAMESPACE + 1
 _POOL_SIZE = 8
+_LEASE_KEEPALIVES = (("tcp_keepalives_idle", 10), ("tcp_keepalives_interval", 5),
+                     ("tcp_keepalives_count", 3))
 
 _SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 
@@ -108,6 +110,10 @@ class PostgresDatabase:
         with self._holder_lock:
             if self._holder is None:
                 self._holder = psycopg.connect(self._conninfo, autocommit=True)
+                # A machine that vanishes sends no FIN: the server's keepalives (about 25 s
+                # here, hours by default) end the session, and with it the lease.
+                for setting, value in _LEASE_KEEPALIVES:
+                    self._holder.execute(f"SET {setting} = {value}")
             self._holder.execute("SELECT pg_advisory_lock(%s, %s)",
                                  (_PROCESS_NAMESPACE, _process_key(name)))
 
