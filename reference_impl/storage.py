@@ -381,11 +381,19 @@ class ExportStore:
         happen only under the write lock, so an object seen there stays until the commit."""
         with _storage_errors("nothing was stored in the bucket"):
             assert self._s3 is not None
+            is_new = self._s3.size(sha256) is None
             self._s3.upload(temp, sha256)
-            with self._transaction() as db:
+        try:
+            with _storage_errors("nothing was stored in the bucket"), \
+                    self._transaction() as db:
                 if self._s3.size(sha256) is None:  # swept or dropped since the upload
                     self._s3.upload(temp, sha256)
                 return record(db)
+        except BaseException:
+            # Nothing was recorded: an object this upload created goes again.
+            if is_new:
+                self.drop_blob_if_unused(sha256)
+            raise
 
     def drop_blob_if_unused(self, sha256: str) -> None:
         """Remove a blob no export and no job refers to any more.

@@ -147,3 +147,21 @@ def test_a_webhook_row_another_instance_is_claiming_is_skipped_not_waited_for(
         # The lease expires by itself: due again once it has passed.
         again = Outbox(second).claim_due(63.0, lease_seconds=60, limit=10)
         assert sorted(d.event_id for d in again) == ["evt_0", "evt_1"]
+
+
+def test_register_into_a_data_dir_uses_the_shared_database_it_is_configured_with(
+        tmp_path: Path, postgres_url: str) -> None:
+    from reference_impl.registration import register_export
+
+    file = tmp_path / "q3.pdf"
+    file.write_bytes(b"%PDF-1.4 registered from the command line")
+    blobs = tmp_path / "blobs"
+    result = register_export(URL, file, data_dir=tmp_path / "a",
+                             environ={"EXPORT_DATABASE_URL": postgres_url,
+                                      "EXPORT_BLOB_STORE": str(blobs)})
+    assert result["outcome"] == "registered"
+    with _store(tmp_path, "b", postgres_url, blobs) as other:
+        export = other.get(URL)
+        assert export is not None
+        assert other.check_blob(export).read_bytes() == file.read_bytes()
+    assert not (tmp_path / "a" / "exports.sqlite3").exists()
