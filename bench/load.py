@@ -1,6 +1,7 @@
 """Load on the reference backend: concurrent clients for a fixed time, every response checked.
 
     python bench/load.py [--clients 64] [--duration 30] [--workers 2] [--seed 0] [--flood 500]
+    python bench/load.py --scale [--clients 64] [--duration 30]
 
 Starts `export-contract serve --workers N` on a free loopback port, registers a pool of
 exports (names that collide, binary and text types, several sizes), warms up, then runs the
@@ -22,6 +23,12 @@ clients' requests without and with the flood, the errors of each phase (there mu
 and how many flood connections the server's timeouts closed or its cap refused.
 
 `run_load(...)` returns the same figures as a `LoadFigures`.
+
+With `--scale`, the same mix runs against one instance on the embedded default (SQLite and a
+blob dir), then against two instances with separate data dirs sharing one PostgreSQL database
+(a throwaway server on loopback, as in the tests) and one S3 bucket (moto's server, in a
+process of its own), then the same two sharing a blob directory instead, the clients split
+over both: requests/s, p50/p99 and errors (there must be none) of each.
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ import hashlib
 import io
 import os
 import random
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -292,7 +301,8 @@ class _Client:
         payload = response.json()
         _expect(payload.get("success") is True, "success is not true")
         url = payload["exportedUrl"]
-        _expect(url.startswith(self.base_url), f"exportedUrl {url!r}")
+        # The backend's own URL, or (with an S3 blob store) the bucket's presigned one.
+        _expect(url.startswith(("http://", "https://")), f"exportedUrl {url!r}")
         self._check_file(await self._request("exported-url", "GET", url), export)
 
     async def _batch(self) -> None:
@@ -524,6 +534,114 @@ def _flood_figures(connections: int, flood: _FloodStats, stats: _Stats) -> Flood
                         error_samples=stats.error_samples)
 
 
+def _shared_run(base_urls: Sequence[str], pool: list[Export], clients: int, seconds: float,
+                seed: int) -> tuple[_Stats, float]:
+    """The clients split evenly over `base_urls` (instances of one backend), one run."""
+    stats = _Stats()
+
+    async def drive() -> list[float]:
+        share = max(1, clients // len(base_urls))
+        return await asyncio.gather(*(
+            _drive(url, pool, share, seconds, seed + n, stats, f"instance-{n}")
+            for n, url in enumerate(base_urls)))
+
+    return stats, max(asyncio.run(drive()))
+
+
+def _summary(label: str, stats: _Stats, elapsed: float) -> str:
+    every = [t for values in stats.latencies.values() for t in values]
+    return (f"{label}: {len(every)} requests in {elapsed:.1f} s = "
+            f"{len(every) / elapsed:.0f} req/s, p50 {_percentile(every, 0.5):.1f} ms, "
+            f"p99 {_percentile(every, 0.99):.1f} ms, errors {stats.errors}"
+            + "".join(f"\n  {sample}" for sample in stats.error_samples[:3]))
+
+
+def _moto_server() -> tuple[subprocess.Popen[bytes], dict[str, str]]:
+    """moto's S3 server in a process of its own (not the clients'), and the AWS variables
+    that point at it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p",
+                                str(port)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:  # a bench, not a test: polling for the port is fine here
+        try:
+            httpx.get(endpoint, timeout=1)
+            break
+        except httpx.TransportError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("moto's S3 server did not start") from None
+            time.sleep(0.1)
+    env = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "bench",
+           "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"}
+    httpx.put(f"{endpoint}/load-bench", timeout=10)  # the bucket
+    return process, env
+
+
+def _two_instances(root: Path, env: dict[str, str], label: str, clients: int,
+                   duration: float, seed: int) -> tuple[str, int]:
+    with ServerProcess(["serve", "--data-dir", str(root / "a")], env=env) as a, \
+            ServerProcess(["serve", "--data-dir", str(root / "b")], env=env) as b:
+        pool = _pool(random.Random(seed))
+        _register_pool(a.base_url, pool)
+        stats, elapsed = _shared_run([a.base_url, b.base_url], pool, clients, duration, seed)
+    return _summary(label, stats, elapsed), stats.errors
+
+
+def run_scale_comparison(*, clients: int, duration: float, seed: int) -> tuple[str, int]:
+    """One instance on SQLite, then two on one PostgreSQL with one S3 bucket (moto's server),
+    then two on PostgreSQL with a shared blob dir, same mix; the report and the errors."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
+    from postgres_server import PostgresServer, find_pg_bin
+
+    bin_dir = find_pg_bin()
+    if bin_dir is None:
+        raise SystemExit("PostgreSQL is not installed (apt-get install postgresql)")
+    lines, errors = [], 0
+    with tempfile.TemporaryDirectory(prefix="scale-bench-") as folder:
+        root = Path(folder)
+        with ServerProcess(["serve", "--data-dir", str(root / "sqlite")],
+                           env={"EXPORT_API_KEYS": KEY}) as server:
+            # Each run its own pool: registrations during a run are added to it.
+            pool = _pool(random.Random(seed))
+            _register_pool(server.base_url, pool)
+            stats, elapsed = _shared_run([server.base_url], pool, clients, duration, seed)
+            lines.append(_summary("1 instance, SQLite + blob dir", stats, elapsed))
+            errors += stats.errors
+        postgres = PostgresServer(bin_dir)
+        postgres.start()
+        try:
+            with postgres.database() as url:
+                env = {"EXPORT_API_KEYS": KEY, "EXPORT_DATABASE_URL": url,
+                       "EXPORT_URL_SECRET": "scale-bench-url-secret-0123456789"}
+                moto, aws = _moto_server()
+                try:
+                    line, failed = _two_instances(
+                        root / "s3", {**env, **aws, "EXPORT_BLOB_STORE": "s3://load-bench/x"},
+                        "2 instances, PostgreSQL + S3 (moto)", clients, duration, seed)
+                finally:
+                    moto.kill()
+                    moto.wait()
+                lines.append(line)
+                errors += failed
+            with postgres.database() as url:
+                env = {"EXPORT_API_KEYS": KEY, "EXPORT_DATABASE_URL": url,
+                       "EXPORT_URL_SECRET": "scale-bench-url-secret-0123456789",
+                       "EXPORT_BLOB_STORE": str(root / "shared-blobs")}
+                line, failed = _two_instances(root / "dir", env,
+                                              "2 instances, PostgreSQL + shared blob dir",
+                                              clients, duration, seed)
+                lines.append(line)
+                errors += failed
+        finally:
+            postgres.stop()
+    return "\n".join(lines), errors
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--clients", type=int, default=64)
@@ -533,7 +651,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--flood", type=int, default=500,
                         help="stalled connections held beside the clients in a second phase "
                              "(0: no such phase)")
+    parser.add_argument("--scale", action="store_true",
+                        help="compare one instance on SQLite with two sharing PostgreSQL")
     args = parser.parse_args(argv)
+    if args.scale:
+        report, errors = run_scale_comparison(clients=args.clients, duration=args.duration,
+                                              seed=args.seed)
+        print(report)
+        return 0 if errors == 0 else 1
     figures = run_load(clients=args.clients, duration=args.duration, workers=args.workers,
                        seed=args.seed, flood=args.flood)
     print(figures.report())

@@ -15,7 +15,14 @@ from typing import Any
 
 from .durations import parse_duration
 from .rate_limits import parse_rate_limits
-from .settings import NO_ORIGINS, Settings, parse_webhook_secret, read_key_file
+from .settings import (
+    NO_ORIGINS,
+    Settings,
+    parse_blob_store,
+    parse_database_url,
+    parse_webhook_secret,
+    read_key_file,
+)
 
 __all__ = ["NO_AUTH_WARNING", "NoApiKey", "Overrides", "no_auth_warning", "server_settings"]
 
@@ -55,6 +62,8 @@ class Overrides:
     webhook_secret: str | None = None
     allow_private_callbacks: bool = False
     rate_limits: tuple[str, ...] = ()
+    database_url: str | None = None
+    blob_store: str | None = None
 
 
 # Overrides fields copied as they are onto the Settings field of the same name.
@@ -100,6 +109,11 @@ def _job_changes(overrides: Overrides) -> dict[str, object]:
         changes["allow_private_callbacks"] = True
     if overrides.rate_limits:
         changes["rate_limits"] = _flag("--rate-limit", parse_rate_limits, overrides.rate_limits)
+    if overrides.database_url is not None:
+        changes["database_url"] = _flag("--database-url", parse_database_url,
+                                        overrides.database_url)
+    if overrides.blob_store is not None:
+        changes["blob_store"] = _flag("--blob-store", parse_blob_store, overrides.blob_store)
     return changes
 
 

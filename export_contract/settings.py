@@ -32,6 +32,12 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     data_dir: Path = Path("export-data")
+    # Where the reference backend keeps exports, jobs and webhooks: None is SQLite in the data
+    # dir; `postgresql://…` is a database several instances share (`parse_database_url`).
+    database_url: str | None = None
+    # Where export bytes go: None is `blobs/` in the data dir; a directory (maybe shared by
+    # several instances) or an S3-compatible bucket, `s3://bucket/prefix` (`parse_blob_store`).
+    blob_store: str | None = None
     # Several keys at once so a rotation can overlap; empty with auth on means every key fails.
     api_keys: tuple[str, ...] = ()
     auth_enabled: bool = True
@@ -204,6 +210,8 @@ _ENV_PARSERS: dict[str, Callable[[str], object]] = {
     "host": str,
     "port": int,
     "data_dir": Path,
+    "database_url": lambda text: parse_database_url(text),
+    "blob_store": lambda text: parse_blob_store(text),
     "api_keys": lambda text: parse_key_list(text),
     "auth_enabled": _boolean,
     "cors_origins": _origins,
@@ -231,6 +239,39 @@ _ENV_PARSERS: dict[str, Callable[[str], object]] = {
     "webhook_retry_delays_seconds": parse_retry_delays,
     "rate_limits": lambda text: parse_rate_limits([text]),
 }
+
+
+_DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres", "postgresql+psycopg")
+
+
+def parse_database_url(text: str) -> str:
+    """`sqlite:///path/to/file` or `postgresql://user:pass@host:port/db`, checked."""
+    scheme, sep, rest = text.strip().partition("://")
+    if not sep or scheme.lower() not in _DATABASE_SCHEMES or not rest:
+        raise ValueError(f"{text!r} is not a database URL: expected sqlite:///path/to/file or "
+                         "postgresql://user:password@host:5432/database")
+    if scheme.lower() == "sqlite" and not rest.startswith("/"):
+        raise ValueError(f"{text!r}: a SQLite URL names a file with three slashes, e.g. "
+                         "sqlite:///var/lib/exports/exports.sqlite3")
+    return text.strip()
+
+
+def parse_blob_store(text: str) -> str:
+    """A directory (a path, or `file:///path`) or a bucket, `s3://bucket/prefix`."""
+    value = text.strip()
+    if value.startswith("file://"):
+        value = value.removeprefix("file://")
+    if value.lower().startswith("s3://"):
+        if not value[len("s3://"):].split("/", 1)[0]:
+            raise ValueError(f"{text!r} names no bucket: write s3://bucket or "
+                             "s3://bucket/prefix")
+        return value
+    if "://" in value:
+        raise ValueError(f"{text!r}: the blob store is a directory (a path, or file:///path) "
+                         "or an S3-compatible bucket (s3://bucket/prefix)")
+    if not value:
+        raise ValueError("the blob store is empty: give a directory path or s3://bucket")
+    return value
 
 
 def parse_key_list(text: str) -> tuple[str, ...]:

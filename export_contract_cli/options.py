@@ -101,7 +101,8 @@ def overrides_from(*, host: str | None = None, port: int | None = None,
                    max_connections: int | None = None, job_workers: int | None = None,
                    job_ttl: str | None = None, webhook_secret: str | None = None,
                    allow_private_callbacks: bool = False,
-                   rate_limits: tuple[str, ...] = ()) -> Overrides:
+                   rate_limits: tuple[str, ...] = (), database_url: str | None = None,
+                   blob_store: str | None = None) -> Overrides:
     """The flags of the options above, by their parameter names, as `Overrides`."""
     return Overrides(host=host, port=port, data_dir=data_dir, api_keys=api_keys,
                      api_key_file=api_key_file, no_auth=no_auth, cors_origins=cors_origins,
@@ -112,4 +113,5 @@ def overrides_from(*, host: str | None = None, port: int | None = None,
                      max_connections=max_connections, job_workers=job_workers,
                      job_ttl=job_ttl, webhook_secret=webhook_secret,
                      allow_private_callbacks=allow_private_callbacks,
+                     database_url=database_url, blob_store=blob_store,
                      rate_limits=rate_limits)

@@ -27,6 +27,14 @@ __all__ = ["serve"]
 @address_options(Settings().port)
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where exports are stored (default ./export-data, or $EXPORT_DATA_DIR).")
+@click.option("--database-url", metavar="URL",
+              help="Exports, jobs and webhooks: sqlite:///FILE (default: in the data dir) or "
+                   "postgresql://user:password@host/db, shared by several instances "
+                   "($EXPORT_DATABASE_URL).")
+@click.option("--blob-store", metavar="DIR|s3://BUCKET/PREFIX",
+              help="Where export bytes go: a directory (default: blobs/ in the data dir) or "
+                   "an S3-compatible bucket, configured by the AWS_* variables "
+                   "($EXPORT_BLOB_STORE).")
 @auth_options("one is needed unless --no-auth")
 @click.option("--api-key-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="A file with one accepted key per line.")

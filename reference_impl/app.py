@@ -26,7 +26,7 @@ from export_contract.spec import load_spec
 from .handlers import ReferenceHandlers
 from .job_handlers import JobHandlers
 from .jobs import Jobs
-from .storage import ExportStore, StorageError
+from .storage import ExportStore, StorageError, open_store
 from .urls import ExportedUrls, load_or_create_secret, load_or_create_webhook_secret
 
 __all__ = ["create_app", "create_app_from_env"]
@@ -36,8 +36,7 @@ logger = logging.getLogger("reference_impl")
 
 def create_app(settings: Settings | None = None) -> AsyncApp:
     settings = settings or Settings()
-    store = ExportStore(settings.data_dir,
-                        busy_timeout_seconds=settings.db_busy_timeout_seconds)
+    store = open_store(settings)
     secret = settings.url_secret or load_or_create_secret(settings.data_dir)
     signer = UrlSigner(secret)
     urls = ExportedUrls(signer, settings.url_ttl_seconds)

@@ -143,6 +143,13 @@ class ReferenceHandlers:
                                   "registered. Free some space and retry.") from exc
 
     def _exported_url(self, export: StoredExport) -> str:
+        bucket = self.store.object_store
+        if bucket is not None:
+            # The bucket answers it (and its Range) itself, for as long as --url-ttl says.
+            return bucket.presigned_get(export.sha256,
+                                        disposition=content_disposition(export.filename),
+                                        media_type=export.content_type,
+                                        ttl_seconds=self.settings.url_ttl_seconds)
         base = request_base_url(self.settings, self.api_prefix)
         return f"{base}{FILES_ROUTE}{self.urls.token_for(export)}"
 
@@ -176,7 +183,7 @@ class ReferenceHandlers:
                 continue
             name = namer.claim(export.filename)
             assert export.crc32 is not None
-            entries.append(ZipEntry(name, self.store.blob_path(export.sha256), export.size,
+            entries.append(ZipEntry(name, self.store.blob_source(export.sha256), export.size,
                                     export.xxh3, export.content_type, export.crc32,
                                     export.registered_at))
             manifest.ok(url, name)

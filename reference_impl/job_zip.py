@@ -23,6 +23,7 @@ from export_contract.jobs import MANIFEST_NAME, ItemResult, manifest_bytes
 from export_contract.zipnames import EntryNamer
 
 from .job_store import NewZip
+from .s3_blobs import S3Object
 from .storage import BlobUnreadable, ExportStore, StoredExport
 from .zipping import EntryFailed, ZipEntry, build_zip
 
@@ -55,7 +56,7 @@ class JobZipBuilder:
         exports = self._resolve(urls)
         broken: set[int] = set()
         for _attempt in range(_MAX_REWRITES + 1):
-            results, entries, positions = _plan(urls, exports, broken, self.store.blob_path)
+            results, entries, positions = _plan(urls, exports, broken, self.store.blob_source)
             if not entries:
                 return BuiltZip(results, None)
             try:
@@ -121,7 +122,7 @@ class JobZipBuilder:
 
 
 def _plan(urls: Sequence[str], exports: Sequence[StoredExport | BlobUnreadable | None],
-          broken: set[int], blob_path: Callable[[str], Path]
+          broken: set[int], blob_path: Callable[[str], Path | S3Object]
           ) -> tuple[list[ItemResult], list[ZipEntry], list[int]]:
     """Each item's result and the zip's entries, with the item position of each entry."""
     namer = EntryNamer()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
-__all__ = ["SCHEMA_VERSION", "SchemaTooNew", "migrate"]
+__all__ = ["SCHEMA_VERSION", "STEPS", "SchemaTooNew", "migrate"]
 
 # Each step: the statements that take the schema from the version before to this one.
 _STEPS: tuple[tuple[str, ...], ...] = (
@@ -71,6 +71,8 @@ _STEPS: tuple[tuple[str, ...], ...] = (
     ("ALTER TABLE exports ADD COLUMN crc32 INTEGER",),
 )
 SCHEMA_VERSION = len(_STEPS)
+# The same steps run on PostgreSQL (`postgres.PostgresDatabase.migrate`).
+STEPS = _STEPS
 
 
 class SchemaTooNew(sqlite3.DatabaseError):

@@ -46,6 +46,8 @@ class Outbox:
     def claim_due(self, now: float, *, lease_seconds: float, limit: int) -> list[Delivery]:
         """Up to `limit` due deliveries, each leased to this process for `lease_seconds`."""
         owner = self.store.process_name
+        if self.store.shared_database:
+            return self._claim_skipping_locked(now, owner, lease_seconds, limit)
         with self.store.writing("no webhook was sent") as db:
             rows = db.execute(
                 "SELECT event_id, job_id, url, body, attempts FROM webhook_outbox "
@@ -54,6 +56,20 @@ class Outbox:
             db.executemany("UPDATE webhook_outbox SET next_attempt_at = ?, leased_by = ? "
                            "WHERE event_id = ?",
                            [(now + lease_seconds, owner, row[0]) for row in rows])
+        return [Delivery(row[0], row[1], row[2], bytes(row[3]), row[4]) for row in rows]
+
+    def _claim_skipping_locked(self, now: float, owner: str, lease_seconds: float,
+                               limit: int) -> list[Delivery]:
+        """On PostgreSQL: rows another instance is claiming right now are skipped rather than
+        waited for; the lease (`next_attempt_at` moved on) expires by itself if the claimer
+        stops answering, and is released at once when its process ends."""
+        with self.store.row_locking("no webhook was sent") as db:
+            rows = db.execute(
+                "UPDATE webhook_outbox SET next_attempt_at = ?, leased_by = ? WHERE event_id IN "
+                "(SELECT event_id FROM webhook_outbox WHERE state = ? AND next_attempt_at <= ? "
+                "ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED) "
+                "RETURNING event_id, job_id, url, body, attempts",
+                (now + lease_seconds, owner, PENDING, now, limit)).fetchall()
         return [Delivery(row[0], row[1], row[2], bytes(row[3]), row[4]) for row in rows]
 
     def release_ended_leases(self, now: float) -> int:

@@ -7,6 +7,7 @@ running backend's multipart route. Both name exports by the shared registration 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from export_contract.registration_rules import (
 )
 from export_contract.settings import Settings
 
-from .storage import EmptyUpload, ExportStore, StorageError, UploadTooLarge
+from .storage import EmptyUpload, ExportStore, StorageError, UploadTooLarge, open_store
 
 __all__ = ["RegistrationError", "register_export", "register_via_api", "register_via_store"]
 
@@ -37,18 +38,27 @@ def register_export(source_url: str, file: Path, *, filename: str | None = None,
     if (base_url is None) == (data_dir is None):
         raise ValueError("give exactly one of --base-url (through the API) or --data-dir")
     if data_dir is not None:
-        return register_via_store(data_dir, source_url, file, filename, content_type)
+        # The database and blob store the backend uses (EXPORT_DATABASE_URL,
+        # EXPORT_BLOB_STORE), so a data dir of an instance on shared storage is not bypassed.
+        try:
+            settings = dataclasses.replace(Settings().with_env(environ), data_dir=data_dir)
+        except ValueError as exc:
+            raise RegistrationError(str(exc)) from exc
+        return register_via_store(data_dir, source_url, file, filename, content_type,
+                                  settings=settings)
     assert base_url is not None
     key = api_key or next(iter(Settings().with_env(environ).api_keys), None)
     return register_via_api(base_url, key, source_url, file, filename, content_type)
 
 
 def register_via_store(data_dir: Path, source_url: str, file: Path, filename: str | None,
-                       content_type: str | None) -> dict[str, Any]:
+                       content_type: str | None, *, settings: Settings | None = None
+                       ) -> dict[str, Any]:
     check_source_url(source_url)
     name, media_type = name_and_type(source_url, filename, content_type)
     try:
-        with ExportStore(data_dir) as store, file.open("rb") as content:
+        store = open_store(settings) if settings is not None else ExportStore(data_dir)
+        with store, file.open("rb") as content:
             export, created = store.register(source_url, content, filename=name,
                                              content_type=media_type,
                                              max_bytes=file.stat().st_size)

@@ -13,7 +13,7 @@ from export_contract.settings import Settings, env_name
 
 from .app import create_app
 from .samples import register_samples
-from .storage import ExportStore
+from .storage import open_store
 from .urls import WEBHOOK_SECRET_FILE, load_or_create_secret, load_or_create_webhook_secret
 
 __all__ = ["WORKER_FACTORY", "serve_reference"]
@@ -27,8 +27,7 @@ def serve_reference(settings: Settings, *, demo: bool = False, workers: int = 1,
     if workers < 1:
         raise ValueError(f"workers must be 1 or more, got {workers}")
     # Opened here first, so a data dir that cannot be used fails once, before serving.
-    with ExportStore(settings.data_dir,
-                     busy_timeout_seconds=settings.db_busy_timeout_seconds) as store:
+    with open_store(settings) as store:
         sample_urls = register_samples(store) if demo else []
     limits = ConnectionLimits.from_settings(settings)
     sock = bind_socket(settings.host, settings.port)

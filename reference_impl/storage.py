@@ -26,12 +26,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
+import psycopg
 import xxhash
+from botocore.exceptions import BotoCoreError, ClientError
+from psycopg_pool import PoolTimeout
 
 from export_contract.outcomes import export_record
+from export_contract.settings import Settings
 
-from .migrations import SchemaTooNew, migrate
+from .migrations import STEPS, SchemaTooNew, migrate
 from .pooling import ConnectionPool, PoolExhausted
+from .postgres import PostgresDatabase, SchemaTooNewError, is_postgres_url
+from .s3_blobs import S3Blobs, S3Object, S3Unavailable, is_s3_url
 from .temp_dirs import ProcessTempDir, process_is_live, remove_abandoned_temp_dirs
 
 __all__ = [
@@ -45,6 +51,7 @@ __all__ = [
     "StoredExport",
     "SweepResult",
     "UploadTooLarge",
+    "open_store",
 ]
 
 logger = logging.getLogger("reference_impl")
@@ -65,7 +72,13 @@ _BLOBS_IN_USE = ("SELECT sha256 FROM exports UNION "
 _EXPORT_COLUMNS = ("source_file_url, filename, content_type, size, sha256, xxh3, crc32, "
                    "registered_at")
 
+# Every column but the key, from the row an upsert proposed (SQL both engines accept).
+_EXPORT_UPDATES = ", ".join(f"{column} = excluded.{column}" for column in
+                            _EXPORT_COLUMNS.split(", ")[1:])
+
 T = TypeVar("T")
+# A blob's bytes: a file of the directory store, or an object of the bucket.
+BlobSource = Path | S3Object
 
 
 @dataclass(frozen=True)
@@ -124,23 +137,41 @@ class BlobUnreadable(OSError):
 
 
 class ExportStore:
-    def __init__(self, data_dir: Path, *, busy_timeout_seconds: float = _DEFAULT_BUSY_TIMEOUT
-                 ) -> None:
+    def __init__(self, data_dir: Path, *, busy_timeout_seconds: float = _DEFAULT_BUSY_TIMEOUT,
+                 database_url: str | None = None, blob_dir: Path | None = None,
+                 blob_store_url: str | None = None) -> None:
+        """`database_url`: None (SQLite in the data dir), `sqlite:///path` or a PostgreSQL
+        URL; `blob_dir`: None (`blobs/` in the data dir) or a directory, maybe shared;
+        `blob_store_url`: `s3://bucket/prefix` instead of any directory."""
         self.data_dir = data_dir
         self.busy_timeout_seconds = busy_timeout_seconds
-        self.blob_dir = data_dir / "blobs"
+        self.blob_dir = blob_dir if blob_dir is not None else data_dir / "blobs"
         self.tmp_root = data_dir / "tmp"
-        self.db_path = data_dir / "exports.sqlite3"
+        self.db_path = _sqlite_path(database_url) or data_dir / "exports.sqlite3"
         self._pool = ConnectionPool(self._connect, size=_POOL_SIZE,
                                     wait_seconds=busy_timeout_seconds)
+        self._pg: PostgresDatabase | None = None
+        self._s3: S3Blobs | None = None
         self._temp: ProcessTempDir | None = None
         try:
             with _storage_errors("the backend cannot start on it"):
-                for directory in (self.data_dir, self.blob_dir, self.tmp_root):
+                s3 = blob_store_url is not None and is_s3_url(blob_store_url)
+                local = (self.data_dir, self.tmp_root) if s3 else (
+                    self.data_dir, self.blob_dir, self.tmp_root)
+                for directory in local:
                     directory.mkdir(parents=True, exist_ok=True)
-                with self._connection() as db:
-                    migrate(db)
-        except SchemaTooNew as exc:
+                if s3:
+                    assert blob_store_url is not None
+                    self._s3 = S3Blobs(blob_store_url)
+                if is_postgres_url(database_url):
+                    assert database_url is not None
+                    self._pg = PostgresDatabase(database_url,
+                                                timeout_seconds=busy_timeout_seconds)
+                    self._pg.migrate(STEPS)
+                else:
+                    with self._connection() as db:
+                        migrate(db)
+        except (SchemaTooNew, SchemaTooNewError) as exc:
             self.close()
             raise StorageError(str(exc)) from exc
         except StorageError as exc:
@@ -167,6 +198,10 @@ class ExportStore:
     def close(self) -> None:
         """Close the database connections and remove this process's temp directory."""
         self._pool.close()
+        if self._pg is not None:
+            self._pg.close()
+        if self._s3 is not None:
+            self._s3.close()
         if self._temp is not None:
             self._temp.close()
 
@@ -204,8 +239,28 @@ class ExportStore:
     def blob_path(self, sha256: str) -> Path:
         return self.blob_dir / sha256[:2] / sha256
 
-    def check_blob(self, export: StoredExport) -> Path:
-        """The blob's path, after checking it exists with its recorded size."""
+    @property
+    def object_store(self) -> S3Blobs | None:
+        """The bucket blobs are in, or None for a directory."""
+        return self._s3
+
+    def blob_source(self, sha256: str) -> BlobSource:
+        """Where the blob's bytes are read from: its file, or its object in the bucket."""
+        if self._s3 is not None:
+            return S3Object(self._s3, sha256)
+        return self.blob_path(sha256)
+
+    def check_blob(self, export: StoredExport) -> BlobSource:
+        """The blob, after checking it exists with its recorded size."""
+        if self._s3 is not None:
+            with _storage_errors("cannot read the bucket"):
+                size = self._s3.size(export.sha256)
+            if size is None:
+                raise BlobUnreadable(f"blob {export.sha256} is missing from the bucket")
+            if size != export.size:
+                raise BlobUnreadable(f"blob {export.sha256} has {size} bytes, "
+                                     f"{export.size} recorded")
+            return S3Object(self._s3, export.sha256)
         path = self.blob_path(export.sha256)
         try:
             size = path.stat().st_size
@@ -282,8 +337,8 @@ class ExportStore:
                 (export.source_file_url,),
             ).fetchone()
             db.execute(
-                f"INSERT OR REPLACE INTO exports ({_EXPORT_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO exports ({_EXPORT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                f"ON CONFLICT (source_file_url) DO UPDATE SET {_EXPORT_UPDATES}",
                 (export.source_file_url, export.filename, export.content_type,
                  export.size, export.sha256, export.xxh3, export.crc32, export.registered_at),
             )
@@ -301,6 +356,8 @@ class ExportStore:
 
         Under the write lock, so a concurrent delete cannot unlink the blob in between.
         """
+        if self._s3 is not None:
+            return self._place_object(temp, sha256, record)
         blob = self.blob_path(sha256)
         placed_new_blob = False
         try:
@@ -317,6 +374,27 @@ class ExportStore:
                 blob.unlink(missing_ok=True)
             raise
 
+    def _place_object(self, temp: Path, sha256: str, record: Callable[[sqlite3.Connection], T]
+                      ) -> T:
+        """`place_blob` for a bucket: the upload (multipart, aborted on failure) runs before
+        the write transaction, and is checked again inside it: deletes of unused objects
+        happen only under the write lock, so an object seen there stays until the commit."""
+        with _storage_errors("nothing was stored in the bucket"):
+            assert self._s3 is not None
+            is_new = self._s3.size(sha256) is None
+            self._s3.upload(temp, sha256)
+        try:
+            with _storage_errors("nothing was stored in the bucket"), \
+                    self._transaction() as db:
+                if self._s3.size(sha256) is None:  # swept or dropped since the upload
+                    self._s3.upload(temp, sha256)
+                return record(db)
+        except BaseException:
+            # Nothing was recorded: an object this upload created goes again.
+            if is_new:
+                self.drop_blob_if_unused(sha256)
+            raise
+
     def drop_blob_if_unused(self, sha256: str) -> None:
         """Remove a blob no export and no job refers to any more.
 
@@ -327,10 +405,12 @@ class ExportStore:
         try:
             with self._transaction() as db:
                 in_use = db.execute(_BLOB_IN_USE, {"sha256": sha256}).fetchone()
-                if not in_use:
+                if not in_use and self._s3 is not None:
+                    self._s3.delete(sha256)
+                elif not in_use:
                     with contextlib.suppress(FileNotFoundError):
                         self.blob_path(sha256).unlink()
-        except (sqlite3.Error, OSError) as exc:
+        except (sqlite3.Error, psycopg.Error, OSError, BotoCoreError, ClientError) as exc:
             # The change itself is committed; an unused blob only costs space until the next
             # sweep.
             logger.warning("could not remove unused blob %s: %s", sha256, exc)
@@ -352,10 +432,17 @@ class ExportStore:
         temp_files = remove_abandoned_temp_dirs(self.tmp_root)
         with self._transaction() as db:
             referenced = {row[0] for row in db.execute(_BLOBS_IN_USE)}
-            orphans = [path for path in self.blob_dir.glob("*/*")
-                       if len(path.name) == _BLOB_NAME_LENGTH and path.name not in referenced]
-            for path in orphans:
-                path.unlink(missing_ok=True)
+            if self._s3 is not None:
+                unused = [name for name in self._s3.names() if name not in referenced]
+                for name in unused:
+                    self._s3.delete(name)
+                orphans: list[object] = list(unused)
+            else:
+                paths = [path for path in self.blob_dir.glob("*/*")
+                         if len(path.name) == _BLOB_NAME_LENGTH and path.name not in referenced]
+                for path in paths:
+                    path.unlink(missing_ok=True)
+                orphans = list(paths)
         if orphans:
             logger.info("removed %d blob(s) no export refers to", len(orphans))
         return SweepResult(temp_files, len(orphans))
@@ -375,6 +462,22 @@ class ExportStore:
         with _storage_errors(consequence), self._transaction() as db:
             yield db
 
+    @property
+    def shared_database(self) -> bool:
+        """Whether the database is PostgreSQL (row locks, `SKIP LOCKED`) rather than SQLite."""
+        return self._pg is not None
+
+    @contextlib.contextmanager
+    def row_locking(self, consequence: str) -> Iterator[sqlite3.Connection]:
+        """A transaction that relies on row locks alone (PostgreSQL; on SQLite the one write
+        lock, as `writing`): for claims that lock only the rows they take."""
+        if self._pg is None:
+            with self.writing(consequence) as db:
+                yield db
+            return
+        with _storage_errors(consequence), self._pg.transaction(serialised=False) as pg:
+            yield pg  # type: ignore[misc]
+
     def temp_path(self, prefix: str) -> Path:
         """A fresh path in this process's temp directory (swept if the process dies)."""
         with _storage_errors("cannot write in the data directory"):
@@ -388,7 +491,13 @@ class ExportStore:
 
     def is_live_process(self, name: str) -> bool:
         """Whether the process named `name` (see `process_name`) still runs."""
-        return name == self.process_name or process_is_live(self.tmp_root, name)
+        if name == self.process_name:
+            return True
+        if self._pg is not None:
+            # Processes of other instances have their temp dirs on other machines.
+            with _storage_errors("cannot read the export database"):
+                return self._pg.is_live(name)
+        return process_is_live(self.tmp_root, name)
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -396,6 +505,8 @@ class ExportStore:
         # Made on first need when the data dir was read-only at start and is writable now.
         if self._temp is None:
             self._temp = ProcessTempDir(self.tmp_root)
+            if self._pg is not None:
+                self._pg.hold_process(self._temp.path.name)
         return self._temp.path
 
     def _connect(self) -> sqlite3.Connection:
@@ -409,6 +520,10 @@ class ExportStore:
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
+        if self._pg is not None:
+            with self._pg.connection() as pg:
+                yield pg  # type: ignore[misc]
+            return
         try:
             with self._pool.connection() as db:
                 yield db
@@ -417,6 +532,10 @@ class ExportStore:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        if self._pg is not None:
+            with self._pg.transaction() as pg:
+                yield pg  # type: ignore[misc]
+            return
         with self._connection() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -438,6 +557,14 @@ def _storage_errors(consequence: str) -> Iterator[None]:
         yield
     except StorageError:
         raise
+    except PoolTimeout as exc:
+        raise StorageBusy(f"the export database is busy ({exc}); {consequence}") from exc
+    except psycopg.Error as exc:
+        raise StorageError(f"the export database failed ({exc}); {consequence}") from exc
+    except (BotoCoreError, ClientError) as exc:
+        raise StorageError(f"the blob store failed ({exc}); {consequence}") from exc
+    except S3Unavailable as exc:
+        raise StorageError(str(exc)) from exc
     except sqlite3.OperationalError as exc:
         code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
         if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
@@ -460,6 +587,21 @@ def _storage_errors(consequence: str) -> Iterator[None]:
 
 
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_FULL = 5, 6, 8, 13
+
+
+def open_store(settings: Settings) -> ExportStore:
+    """The store `settings` name: its database URL and blob store, else the data dir's."""
+    s3 = settings.blob_store if is_s3_url(settings.blob_store) else None
+    blob_dir = Path(settings.blob_store) if settings.blob_store and not s3 else None
+    return ExportStore(settings.data_dir, busy_timeout_seconds=settings.db_busy_timeout_seconds,
+                       database_url=settings.database_url, blob_dir=blob_dir,
+                       blob_store_url=s3)
+
+
+def _sqlite_path(database_url: str | None) -> Path | None:
+    if database_url is None or not database_url.lower().startswith("sqlite://"):
+        return None
+    return Path(database_url[len("sqlite://"):])
 
 
 def _write_synced(content: BinaryIO, target: Path, max_bytes: int

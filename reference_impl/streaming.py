@@ -17,6 +17,8 @@ from pathlib import Path
 
 import xxhash
 
+from .s3_blobs import S3Object
+
 __all__ = ["BlobChanged", "prefetched", "read_verified", "rechunk"]
 
 _PREFETCH_DEPTH = 4
@@ -27,7 +29,7 @@ class BlobChanged(OSError):
     """A blob's bytes no longer match the checksum recorded at registration."""
 
 
-def read_verified(path: Path, size: int, xxh3: str, chunk_bytes: int) -> Iterator[bytes]:
+def read_verified(path: Path | S3Object, size: int, xxh3: str, chunk_bytes: int) -> Iterator[bytes]:
     digest = xxhash.xxh3_128()
     seen = 0
     with path.open("rb") as blob:

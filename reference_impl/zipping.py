@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .s3_blobs import READ_AHEAD, S3Object
 from .streaming import read_verified, rechunk
 from .zip_writer import ZipMember, ZipWriter, crc32_of
 
@@ -33,7 +34,7 @@ _COMPRESSIBLE_TYPES = {
 @dataclass(frozen=True)
 class ZipEntry:
     name: str
-    path: Path
+    path: Path | S3Object
     size: int
     xxh3: str
     content_type: str
@@ -75,7 +76,7 @@ def build_zip(entries: Sequence[ZipEntry], chunk_bytes: int, *,
                          deflate=deflates(media_type)) for name, data, media_type in leading]
     for index, entry in enumerate(entries):
         members.append(ZipMember(entry.name, entry.size, entry.crc32,
-                                 functools.partial(_entry_chunks, entry, index, chunk_bytes,
+                                 functools.partial(_entry_chunks, entries, index, chunk_bytes,
                                                    on_entry_done),
                                  deflate=deflates(entry.content_type)))
     newest = max((entry.modified for entry in entries), default=0.0)
@@ -83,8 +84,14 @@ def build_zip(entries: Sequence[ZipEntry], chunk_bytes: int, *,
     return rechunk(archive, chunk_bytes), archive.length
 
 
-def _entry_chunks(entry: ZipEntry, index: int, chunk_bytes: int,
+def _entry_chunks(entries: Sequence[ZipEntry], index: int, chunk_bytes: int,
                   done: Callable[[int], None] | None) -> Iterable[bytes]:
+    # Objects in a bucket: the next few GETs start now, so each entry's first byte is
+    # already on its way when the zip reaches it.
+    for ahead in entries[index + 1:index + 1 + READ_AHEAD]:
+        if isinstance(ahead.path, S3Object):
+            ahead.path.prefetch()
+    entry = entries[index]
     chunks = read_verified(entry.path, entry.size, entry.xxh3, chunk_bytes)
     return chunks if done is None else _reported(chunks, index, done)
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from postgres_server import PostgresServer, find_pg_bin
+from s3_server import S3Server
 
 from export_contract.settings import Settings
 
@@ -57,3 +59,44 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if timing:
         config.hook.pytest_deselected(items=timing)
         items[:] = [item for item in items if item.get_closest_marker("timing") is None]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the session (`.ci/run` installs it; required, not skipped)."""
+    bin_dir = find_pg_bin()
+    if bin_dir is None:
+        pytest.fail("PostgreSQL is not installed: apt-get install postgresql (.ci/run does)")
+    server = PostgresServer(bin_dir)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh database on the session's PostgreSQL, dropped after the test."""
+    with postgres_server.database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """One S3 API (moto's server mode) for the session, on a free loopback port."""
+    server = S3Server()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh bucket; this process's AWS variables point at the test server meanwhile."""
+    for name, value in s3_server.env.items():
+        monkeypatch.setenv(name, value)
+    with s3_server.bucket() as bucket:
+        yield bucket

@@ -36,7 +36,9 @@ def test_every_field_has_its_variable() -> None:
     names = set(Settings(api_keys=("k",), url_secret=b"x" * 16,
                          public_base_url="https://x/api", max_connections=10,
                          webhook_secret=b"y" * 16,
-                         rate_limits=(RateLimit("batch", 3, 60.0),)).to_env())
+                         rate_limits=(RateLimit("batch", 3, 60.0),),
+                         database_url="postgresql://db/exports",
+                         blob_store="/srv/blobs").to_env())
     assert names == {env_name(f.name) for f in dataclasses.fields(Settings)}
 
 
@@ -116,3 +118,23 @@ def test_a_short_webhook_secret_says_how_to_make_one() -> None:
 def test_retry_delays_that_do_not_parse_say_why(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_retry_delays(text)
+
+
+@pytest.mark.parametrize(("variable", "value", "says"), [
+    ("EXPORT_DATABASE_URL", "mysql://db/exports", "postgresql://user:password@host"),
+    ("EXPORT_DATABASE_URL", "sqlite://relative.db", "three slashes"),
+    ("EXPORT_BLOB_STORE", "s3:///prefix", "names no bucket"),
+    ("EXPORT_BLOB_STORE", "gs://bucket", "s3://bucket/prefix"),
+])
+def test_a_storage_setting_that_cannot_be_used_says_what_to_write(variable: str, value: str,
+                                                                  says: str) -> None:
+    with pytest.raises(ValueError, match=variable) as raised:
+        Settings().with_env({variable: value})
+    assert says in str(raised.value)
+
+
+def test_storage_settings_are_read_from_the_environment() -> None:
+    settings = Settings().with_env({"EXPORT_DATABASE_URL": "postgresql://u@db:5432/exports",
+                                    "EXPORT_BLOB_STORE": "file:///srv/blobs"})
+    assert settings.database_url == "postgresql://u@db:5432/exports"
+    assert settings.blob_store == "/srv/blobs"

@@ -52,6 +52,23 @@ def test_serve_flags_win_over_the_environment(started: list[dict[str, Any]]) -> 
     assert (settings.max_items, settings.port) == (3, 0)
 
 
+def test_serve_takes_the_database_and_blob_store_from_flags(
+        started: list[dict[str, Any]]) -> None:
+    result = _run("serve", "--api-key", "k", "--database-url", "postgresql://u@db/exports",
+                  "--blob-store", "/srv/blobs")
+    assert result.exit_code == 0, result.output
+    settings = started[0]["settings"]
+    assert (settings.database_url, settings.blob_store) == ("postgresql://u@db/exports",
+                                                            "/srv/blobs")
+
+
+def test_serve_with_an_unusable_database_url_is_a_usage_error_naming_the_flag(
+        started: list[dict[str, Any]]) -> None:
+    result = _run("serve", "--api-key", "k", "--database-url", "mysql://db/exports")
+    assert result.exit_code == 2 and "--database-url" in result.output
+    assert "postgresql://" in result.output and started == []
+
+
 def test_serve_without_a_key_is_a_usage_error(started: list[dict[str, Any]]) -> None:
     result = _run("serve")
     assert result.exit_code == 2 and "no API key configured" in result.output

@@ -32,12 +32,16 @@ def _break_commits(db: sqlite3.Connection) -> None:
         CREATE TRIGGER break_commit AFTER INSERT ON exports BEGIN
             INSERT INTO child VALUES (42);
         END;
+        -- A re-registration is an upsert: the replaced row is updated, not inserted.
+        CREATE TRIGGER break_replacing_commit AFTER UPDATE ON exports BEGIN
+            INSERT INTO child VALUES (42);
+        END;
     """)
 
 
 def _allow_commits(store: ExportStore) -> None:
     with store._connection() as db:
-        db.executescript("DROP TRIGGER break_commit;")
+        db.executescript("DROP TRIGGER break_commit; DROP TRIGGER break_replacing_commit;")
 
 
 def test_a_failed_commit_leaves_no_blob_and_keeps_the_replaced_one(tmp_path: Path) -> None:

@@ -1,0 +1,167 @@
+"""The reference backend on PostgreSQL: the same store, jobs and outbox on a shared database."""
+
+from __future__ import annotations
+
+import io
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+from job_support import JOBS, ended, items, job_client, job_settings, register
+
+from export_contract.settings import Settings
+from reference_impl.outbox import Outbox, enqueue_event
+from reference_impl.storage import ExportStore
+
+URL = "https://app.example.com/reports/q3.pdf"
+
+
+def _store(tmp_path: Path, name: str, database_url: str, blobs: Path) -> ExportStore:
+    return ExportStore(tmp_path / name, database_url=database_url, blob_dir=blobs)
+
+
+def test_an_export_registered_through_one_instance_is_read_by_another(
+        tmp_path: Path, postgres_url: str) -> None:
+    blobs = tmp_path / "shared-blobs"
+    with _store(tmp_path, "a", postgres_url, blobs) as first, \
+            _store(tmp_path, "b", postgres_url, blobs) as second:
+        export, created = first.register(URL, io.BytesIO(b"%PDF-1.4 q3"), filename="q3.pdf",
+                                         content_type="application/pdf", max_bytes=1000)
+        assert created
+        seen = second.get(URL)
+        assert seen == export
+        assert second.check_blob(seen).read_bytes() == b"%PDF-1.4 q3"
+    assert not (tmp_path / "a" / "blobs").exists() and not (tmp_path / "b" / "blobs").exists()
+
+
+def test_re_registering_replaces_the_export_and_frees_its_old_blob(
+        tmp_path: Path, postgres_url: str) -> None:
+    blobs = tmp_path / "blobs"
+    with _store(tmp_path, "a", postgres_url, blobs) as store:
+        store.register(URL, io.BytesIO(b"old bytes"), filename="q3.pdf",
+                       content_type="application/pdf", max_bytes=1000)
+        new, created = store.register(URL, io.BytesIO(b"new bytes"), filename="q3.pdf",
+                                      content_type="application/pdf", max_bytes=1000)
+        assert not created and store.get(URL) == new
+        assert [p.name for p in blobs.glob("*/*")] == [new.sha256]
+        assert store.delete(URL) and store.get(URL) is None
+        assert list(blobs.glob("*/*")) == []
+
+
+def test_instances_starting_together_migrate_the_database_once(
+        tmp_path: Path, postgres_url: str) -> None:
+    errors: list[BaseException] = []
+
+    def start(name: str) -> None:
+        try:
+            _store(tmp_path, name, postgres_url, tmp_path / "blobs").close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(f"d{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
+def test_a_live_process_of_another_instance_is_seen_alive_until_it_closes(
+        tmp_path: Path, postgres_url: str) -> None:
+    blobs = tmp_path / "blobs"
+    with _store(tmp_path, "a", postgres_url, blobs) as first, \
+            _store(tmp_path, "b", postgres_url, blobs) as second:
+        name = first.process_name
+        assert second.is_live_process(name)
+        first.close()
+        assert not second.is_live_process(name)
+
+
+def test_a_postgres_url_that_cannot_connect_says_so(tmp_path: Path) -> None:
+    from reference_impl.storage import StorageError
+
+    with pytest.raises(StorageError, match="export database"):
+        ExportStore(tmp_path / "d", database_url="postgresql://nobody@127.0.0.1:1/none",
+                    busy_timeout_seconds=2)
+
+
+@pytest.mark.anyio
+async def test_jobs_and_downloads_run_on_postgres(tmp_path: Path, postgres_url: str) -> None:
+    settings = job_settings(Settings(data_dir=tmp_path / "data", database_url=postgres_url,
+                                     blob_store=str(tmp_path / "blobs"),
+                                     url_secret=b"test-url-signing-secret-32-bytes"))
+    async with job_client(settings) as client:
+        await register(client, URL, b"%PDF-1.4 served")
+        single = await client.post("/viewer/exports/download", json={"sourceFileUrl": URL})
+        assert single.status_code == 200 and single.content == b"%PDF-1.4 served"
+        job = (await client.post(JOBS, json=items(URL, URL))).json()
+        done = await ended(client, job["id"])
+        assert done["state"] == "complete", done
+        response = await client.get(done["downloadUrl"], headers={"x-api-key": ""})
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            assert archive.read("q3.pdf") == b"%PDF-1.4 served"
+    assert not (tmp_path / "data" / "blobs").exists()
+
+
+def _enqueue(store: ExportStore, count: int) -> None:
+    with store.writing("test") as db:
+        for n in range(count):
+            enqueue_event(db, event_id=f"evt_{n}", job_id="job", url="https://hooks.example.com",
+                          body=b"{}", now=1.0)
+
+
+def test_webhook_claims_of_two_instances_never_overlap(tmp_path: Path,
+                                                       postgres_url: str) -> None:
+    blobs = tmp_path / "blobs"
+    with _store(tmp_path, "a", postgres_url, blobs) as first, \
+            _store(tmp_path, "b", postgres_url, blobs) as second:
+        _enqueue(first, 40)
+        claimed: list[list[str]] = [[], []]
+
+        def claim(index: int, store: ExportStore) -> None:
+            while batch := Outbox(store).claim_due(2.0, lease_seconds=60, limit=3):
+                claimed[index].extend(d.event_id for d in batch)
+
+        threads = [threading.Thread(target=claim, args=(i, s))
+                   for i, s in enumerate((first, second))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        every = claimed[0] + claimed[1]
+        assert sorted(every) == sorted(f"evt_{n}" for n in range(40))
+
+
+def test_a_webhook_row_another_instance_is_claiming_is_skipped_not_waited_for(
+        tmp_path: Path, postgres_url: str) -> None:
+    blobs = tmp_path / "blobs"
+    with _store(tmp_path, "a", postgres_url, blobs) as first, \
+            _store(tmp_path, "b", postgres_url, blobs) as second:
+        _enqueue(first, 2)
+        with first.row_locking("test") as db:
+            db.execute("SELECT event_id FROM webhook_outbox WHERE event_id = 'evt_0' "
+                       "FOR UPDATE")
+            taken = Outbox(second).claim_due(2.0, lease_seconds=60, limit=10)
+        assert [d.event_id for d in taken] == ["evt_1"]
+        # The lease expires by itself: due again once it has passed.
+        again = Outbox(second).claim_due(63.0, lease_seconds=60, limit=10)
+        assert sorted(d.event_id for d in again) == ["evt_0", "evt_1"]
+
+
+def test_register_into_a_data_dir_uses_the_shared_database_it_is_configured_with(
+        tmp_path: Path, postgres_url: str) -> None:
+    from reference_impl.registration import register_export
+
+    file = tmp_path / "q3.pdf"
+    file.write_bytes(b"%PDF-1.4 registered from the command line")
+    blobs = tmp_path / "blobs"
+    result = register_export(URL, file, data_dir=tmp_path / "a",
+                             environ={"EXPORT_DATABASE_URL": postgres_url,
+                                      "EXPORT_BLOB_STORE": str(blobs)})
+    assert result["outcome"] == "registered"
+    with _store(tmp_path, "b", postgres_url, blobs) as other:
+        export = other.get(URL)
+        assert export is not None
+        assert other.check_blob(export).read_bytes() == file.read_bytes()
+    assert not (tmp_path / "a" / "exports.sqlite3").exists()
