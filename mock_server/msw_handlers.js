@@ -807,8 +807,7 @@ export function createExportHandlers({
     }
     const found = typeof claims.u === "string" ? resolve(claims.u) : null;
     if (!found) throw new Problem(404, "The export behind this URL was removed or replaced; request a new URL.", { title: "Export not found" });
-    return fileResponse(found.content, found.contentType, displayName(found.filename, scenario), scenario,
-      { "Accept-Ranges": "bytes" });
+    return fileResponse(found.content, found.contentType, displayName(found.filename, scenario), scenario);
   }, { open: true });
 
   // -- export jobs (rules J1-J6), on the clock `now` ---------------------------------------
@@ -954,7 +953,7 @@ export function createExportHandlers({
     if (job.scenario === "job-gone") throw gone("This job's download is gone (mock scenario job-gone); create the job again.");
     job.zip ??= jobZip(job);
     const filename = /\.zip$/i.test(splitExtension(job.name)[1]) ? safeFilename(job.name, "exports") : safeFilename(`${job.name}.zip`, "exports");
-    return fileResponse(job.zip, "application/zip", filename, scenario, { "Cache-Control": "private, no-store", "Accept-Ranges": "bytes" });
+    return fileResponse(job.zip, "application/zip", filename, scenario, { "Cache-Control": "private, no-store" });
   }, { open: true });
 
   const paths = CONFIG.paths;
