@@ -20,6 +20,7 @@ __all__ = [
     "filename_from_url",
     "guess_media_type",
     "is_safe_filename",
+    "pinned_media_types",
     "preferred_extension",
     "safe_filename",
     "split_extension",
@@ -166,6 +167,11 @@ def guess_media_type(filename: str) -> str | None:
     if not ext:
         return None
     return _PINNED_TYPES.get(ext.lower()) or mimetypes.guess_type("x" + ext.lower())[0]
+
+
+def pinned_media_types() -> dict[str, str]:
+    """Extension (`.pdf`) -> media type, the pinned list: the same on every host."""
+    return dict(_PINNED_TYPES)
 
 
 def preferred_extension(media_type: str) -> str | None:

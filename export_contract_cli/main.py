@@ -9,6 +9,7 @@ import click
 from .docs import docs
 from .listen import listen
 from .mock import mock
+from .msw import msw
 from .register import register
 from .serve import serve
 from .spec import spec
@@ -26,5 +27,5 @@ def main() -> None:
     """Mock, implement and enforce the export-download contract."""
 
 
-for _command in (serve, register, mock, docs, spec, verify, listen):
+for _command in (serve, register, mock, msw, docs, spec, verify, listen):
     main.add_command(_command)

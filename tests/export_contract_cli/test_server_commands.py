@@ -124,4 +124,4 @@ def test_every_command_is_a_module_of_its_own() -> None:
     assert {name: command.callback.__module__ for name, command in main.commands.items()
             if command.callback is not None} == {
         name: f"export_contract_cli.{name}"
-        for name in ("serve", "register", "mock", "docs", "spec", "verify", "listen")}
+        for name in ("serve", "register", "mock", "msw", "docs", "spec", "verify", "listen")}

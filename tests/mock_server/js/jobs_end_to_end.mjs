@@ -9,7 +9,7 @@ import {
   downloadExportJob,
   startExportJob,
   waitForExportJob,
-} from "../../../mock_server/static/export-client.js";
+} from "../../../js/export-client.js";
 
 const service = { baseUrl: process.env.BASE_URL, apiKey: process.env.API_KEY };
 const items = JSON.parse(process.env.ITEMS);
