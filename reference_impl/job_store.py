@@ -6,7 +6,9 @@ ever raised (rule J4). A `complete` job whose `expiresAt` has passed reads as `g
 `expire_due` makes that permanent and frees its zip.
 
 Each job belongs to the process building it (`owner`, see `ExportStore.process_name`); a
-job whose owner has ended is taken over by another (`orphans` / `adopt`).
+job whose owner has ended is taken over by another (`orphans` / `adopt`). On PostgreSQL the
+workers of every instance `claim` jobs instead, each for a lease (`lease_until`) its claimer
+renews while building; a lease not renewed expires and the job is claimed again.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ _COLUMNS = ("seq, id, name, state, created_at, updated_at, done, total, callback
             "owner, attempts")
 # What `state` reads as at :now (a complete job past its expiry is gone).
 _GONE = "(state = 'gone' OR (state = 'complete' AND expires_at <= :now))"
+_SKIP_LOCKED = " FOR UPDATE SKIP LOCKED"
 _STATE_FILTERS = {
     "complete": "(state = 'complete' AND expires_at > :now)",
     "gone": _GONE,
@@ -136,6 +139,36 @@ class JobStore:
         with self.store.writing("the job was not taken over") as db:
             return db.execute("UPDATE jobs SET owner = ? WHERE id = ? AND state = 'processing' "
                               "AND owner IS ?", (owner, record.id, record.owner)).rowcount == 1
+
+    def claim(self, owner: str, *, now: float, lease_seconds: float, limit: int) -> list[str]:
+        """Up to `limit` processing jobs nobody holds a lease on, oldest first, now leased to
+        `owner` until `now + lease_seconds` (PostgreSQL: rows another instance is claiming
+        are skipped, not waited for, so a row is never claimed twice at once)."""
+        with self.store.row_locking("no job was claimed") as db:
+            rows = db.execute(
+                "UPDATE jobs SET owner = ?, lease_until = ? WHERE id IN (SELECT id FROM jobs "
+                "WHERE state = 'processing' AND (lease_until IS NULL OR lease_until <= ?) "
+                f"ORDER BY seq LIMIT ?{_SKIP_LOCKED if self.store.shared_database else ''}) "
+                "RETURNING id", (owner, now + lease_seconds, now, limit)).fetchall()
+        return [row[0] for row in rows]
+
+    def renew(self, job_ids: Sequence[str], owner: str, *, until: float) -> set[str]:
+        """Extend `owner`'s leases on `job_ids`; the ids whose lease `owner` no longer holds
+        (the job left processing, or its lease expired and another claimed it)."""
+        lost: set[str] = set()
+        with self.store.row_locking("the job's lease was not renewed") as db:
+            for job_id in job_ids:
+                if db.execute("UPDATE jobs SET lease_until = ? WHERE id = ? AND owner = ? AND "
+                              "state = 'processing'", (until, job_id, owner)).rowcount != 1:
+                    lost.add(job_id)
+        return lost
+
+    def release(self, job_id: str, owner: str | None) -> bool:
+        """Free the lease `owner` holds on a processing job, for any instance to claim now."""
+        with self.store.row_locking("the job's lease was not released") as db:
+            return db.execute("UPDATE jobs SET lease_until = NULL WHERE id = ? AND owner IS ? "
+                              "AND state = 'processing' AND lease_until IS NOT NULL",
+                              (job_id, owner)).rowcount == 1
 
     def start_attempt(self, job_id: str, owner: str) -> JobRecord | None:
         """Count a build attempt; None when the job is no longer this process's to build."""

@@ -44,7 +44,8 @@ class Jobs:
         self.runner = JobRunner(self.store, JobZipBuilder(store, settings.zip_chunk_bytes),
                                 self.links, workers=settings.job_workers,
                                 ttl_seconds=settings.job_ttl_seconds,
-                                on_event=self.sender.wake, clock=clock)
+                                on_event=self.sender.wake, clock=clock,
+                                poll_seconds=settings.job_check_interval_seconds)
         self._started = False
         self._lock = threading.Lock()
         self._stopping = threading.Event()

@@ -69,6 +69,9 @@ _STEPS: tuple[tuple[str, ...], ...] = (
     # 4: each export's CRC-32, for zips framed without reading the bytes twice. NULL for
     # exports registered before: the store computes it once, on first need (storage.py).
     ("ALTER TABLE exports ADD COLUMN crc32 INTEGER",),
+    # 5: until when a job's claim holds (PostgreSQL: any instance's workers claim jobs; a
+    # claim not renewed expires, so the job of a vanished instance is claimed again).
+    ("ALTER TABLE jobs ADD COLUMN lease_until REAL",),
 )
 SCHEMA_VERSION = len(_STEPS)
 # The same steps run on PostgreSQL (`postgres.PostgresDatabase.migrate`).

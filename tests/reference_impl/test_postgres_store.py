@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import pytest
 from job_support import JOBS, ended, items, job_client, job_settings, register
 
 from export_contract.settings import Settings
+from reference_impl import job_runner
+from reference_impl.job_store import JobStore
 from reference_impl.outbox import Outbox, enqueue_event
 from reference_impl.storage import ExportStore
 
@@ -165,3 +168,88 @@ def test_register_into_a_data_dir_uses_the_shared_database_it_is_configured_with
         assert export is not None
         assert other.check_blob(export).read_bytes() == file.read_bytes()
     assert not (tmp_path / "a" / "exports.sqlite3").exists()
+
+
+def _new_jobs(jobs: JobStore, count: int, owner: str) -> list[str]:
+    return [jobs.create(name=f"job-{n}", items=[URL], callback_url=None,
+                        base_url="http://testserver", owner=owner, now=1000.0).id
+            for n in range(count)]
+
+
+def test_job_claims_of_two_instances_never_overlap(tmp_path: Path, postgres_url: str) -> None:
+    blobs = tmp_path / "blobs"
+    with _store(tmp_path, "a", postgres_url, blobs) as first, \
+            _store(tmp_path, "b", postgres_url, blobs) as second:
+        created = _new_jobs(JobStore(first), 40, first.process_name)
+        claimed: list[str] = []
+        lock = threading.Lock()
+
+        def claim_all(store: ExportStore) -> None:
+            jobs = JobStore(store)
+            while taken := jobs.claim(store.process_name, now=1000.0, lease_seconds=30,
+                                      limit=1):
+                with lock:
+                    claimed.extend(taken)
+
+        threads = [threading.Thread(target=claim_all, args=(store,))
+                   for store in (first, second, first, second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(claimed) == sorted(created)  # each job once, none twice
+
+
+def test_a_job_lease_not_renewed_expires_and_another_instance_claims_the_job(
+        tmp_path: Path, postgres_url: str) -> None:
+    blobs = tmp_path / "blobs"
+    with _store(tmp_path, "a", postgres_url, blobs) as first, \
+            _store(tmp_path, "b", postgres_url, blobs) as second:
+        a, b = JobStore(first), JobStore(second)
+        [job_id] = _new_jobs(a, 1, first.process_name)
+        assert a.claim(first.process_name, now=1000.0, lease_seconds=30, limit=5) == [job_id]
+        assert b.claim(second.process_name, now=1029.0, lease_seconds=30, limit=5) == []
+        assert a.renew([job_id], first.process_name, until=1060.0) == set()
+        assert b.claim(second.process_name, now=1059.0, lease_seconds=30, limit=5) == []
+        assert b.claim(second.process_name, now=1060.0, lease_seconds=30, limit=5) == [job_id]
+        # The first claimer learns on renewal that the job is no longer its to build.
+        assert a.renew([job_id], first.process_name, until=1090.0) == {job_id}
+        assert a.start_attempt(job_id, first.process_name) is None
+        assert b.start_attempt(job_id, second.process_name) is not None
+
+
+def test_a_job_stopped_unfinished_is_released_for_another_instance(
+        tmp_path: Path, postgres_url: str) -> None:
+    blobs = tmp_path / "blobs"
+    with _store(tmp_path, "a", postgres_url, blobs) as first, \
+            _store(tmp_path, "b", postgres_url, blobs) as second:
+        a, b = JobStore(first), JobStore(second)
+        [job_id] = _new_jobs(a, 1, first.process_name)
+        assert a.claim(first.process_name, now=1000.0, lease_seconds=30, limit=5) == [job_id]
+        assert not b.release(job_id, second.process_name)  # not its lease to free
+        assert a.release(job_id, first.process_name)
+        assert b.claim(second.process_name, now=1001.0, lease_seconds=30, limit=5) == [job_id]
+
+
+@pytest.mark.anyio
+async def test_a_job_whose_lease_expires_unrenewed_is_finished_by_another_instance(
+        tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(job_runner, "LEASE_SECONDS", 0.5)
+    blobs = tmp_path / "blobs"
+    settings = job_settings(Settings(data_dir=tmp_path / "data", database_url=postgres_url,
+                                     blob_store=str(blobs),
+                                     url_secret=b"test-url-signing-secret-32-bytes"))
+    # An instance that claimed the job and then hung: its process (session) stays alive, so
+    # only the lease's expiry hands the job on.
+    with _store(tmp_path, "hung", postgres_url, blobs) as hung:
+        hung.register(URL, io.BytesIO(b"%PDF-1.4 q3"), filename="q3.pdf",
+                      content_type="application/pdf", max_bytes=1000)
+        [job_id] = _new_jobs(JobStore(hung), 1, hung.process_name)
+        assert JobStore(hung).claim(hung.process_name, now=time.time(), lease_seconds=0.5,
+                                    limit=1) == [job_id]
+        async with job_client(settings) as client:
+            done = await ended(client, job_id)
+        assert done["state"] == "complete", done
+        record = JobStore(hung).get(job_id, time.time())
+        assert record is not None and record.owner != hung.process_name
+        assert record.attempts == 1  # the hung instance never built it

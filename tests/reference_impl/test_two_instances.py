@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 from s3_server import S3Server
 from server_processes import ServerProcess
@@ -137,3 +138,25 @@ def test_a_job_whose_instance_is_killed_mid_build_is_finished_by_the_other(
         with zipfile.ZipFile(io.BytesIO(download.content)) as archive:
             assert len(archive.namelist()) == 17  # the manifest and 16 entries
             assert archive.read(archive.namelist()[1]) == BIG_CONTENT
+
+
+def test_jobs_created_through_one_instance_are_built_by_both(
+        instances: tuple[ServerProcess, ServerProcess], postgres_url: str) -> None:
+    first, _second = instances
+    with _client(first) as a:
+        _register(a, BIG, BIG_CONTENT)
+        job_ids = [a.post("/viewer/exports/jobs", json={"items": [{"sourceFileUrl": BIG}] * 4}
+                          ).json()["id"] for _ in range(8)]
+        deadline = time.monotonic() + 240
+        for job_id in job_ids:
+            while (job := a.get(f"/viewer/exports/jobs/{job_id}").json())["state"] == \
+                    "processing":
+                assert time.monotonic() < deadline, job
+                time.sleep(0.1)
+            assert job["state"] == "complete", job
+    with psycopg.connect(postgres_url) as db:
+        builders = {row[0] for row in db.execute("SELECT DISTINCT owner FROM jobs")}
+        attempts = [row[0] for row in db.execute("SELECT attempts FROM jobs")]
+    # A job's owner is the process that built it, and no two processes are named alike.
+    assert len(builders) >= 2, builders
+    assert attempts == [1] * len(job_ids)  # no job was claimed twice
