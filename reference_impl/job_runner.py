@@ -93,11 +93,13 @@ class JobRunner:
             return
         self._enqueue(job_id)
 
-    def _enqueue(self, job_id: str) -> None:
+    def _enqueue(self, job_id: str) -> bool:
         with self._lock:
-            if self._executor is not None and not self._stopping.is_set():
-                self._queued.add(job_id)
-                self._executor.submit(self._run, job_id)
+            if self._executor is None or self._stopping.is_set():
+                return False
+            self._queued.add(job_id)
+            self._executor.submit(self._run, job_id)
+            return True
 
     def cancelled(self, job_id: str) -> None:
         """The job was cancelled: stop building it now rather than at its next progress."""
@@ -152,7 +154,8 @@ class JobRunner:
             return
         for job_id in self.jobs.claim(self.owner, now=self.clock(),
                                       lease_seconds=self.lease_seconds, limit=free):
-            self._enqueue(job_id)
+            if not self._enqueue(job_id):  # stopping: for another instance to claim now
+                self._release(job_id)
 
     def _renew(self) -> None:
         with self._lock:
