@@ -39,8 +39,6 @@ import hashlib
 import io
 import os
 import random
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -55,7 +53,14 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import ServerProcess, open_fd_targets, peak_rss_mib, reset_peak_rss, thread_count
+from measure import (
+    ServerProcess,
+    moto_server,
+    open_fd_targets,
+    peak_rss_mib,
+    reset_peak_rss,
+    thread_count,
+)
 
 __all__ = ["LoadFigures", "run_load"]
 
@@ -556,32 +561,6 @@ def _summary(label: str, stats: _Stats, elapsed: float) -> str:
             + "".join(f"\n  {sample}" for sample in stats.error_samples[:3]))
 
 
-def _moto_server() -> tuple[subprocess.Popen[bytes], dict[str, str]]:
-    """moto's S3 server in a process of its own (not the clients'), and the AWS variables
-    that point at it."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p",
-                                str(port)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:  # a bench, not a test: polling for the port is fine here
-        try:
-            httpx.get(endpoint, timeout=1)
-            break
-        except httpx.TransportError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError("moto's S3 server did not start") from None
-            time.sleep(0.1)
-    env = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "bench",
-           "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"}
-    httpx.put(f"{endpoint}/load-bench", timeout=10)  # the bucket
-    return process, env
-
-
 def _two_instances(root: Path, env: dict[str, str], label: str, clients: int,
                    duration: float, seed: int) -> tuple[str, int]:
     with ServerProcess(["serve", "--data-dir", str(root / "a")], env=env) as a, \
@@ -618,7 +597,7 @@ def run_scale_comparison(*, clients: int, duration: float, seed: int) -> tuple[s
             with postgres.database() as url:
                 env = {"EXPORT_API_KEYS": KEY, "EXPORT_DATABASE_URL": url,
                        "EXPORT_URL_SECRET": "scale-bench-url-secret-0123456789"}
-                moto, aws = _moto_server()
+                moto, aws = moto_server("load-bench")
                 try:
                     line, failed = _two_instances(
                         root / "s3", {**env, **aws, "EXPORT_BLOB_STORE": "s3://load-bench/x"},

@@ -7,10 +7,14 @@ shipped packages; this module puts it on the path for every benchmark.
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 
@@ -22,8 +26,8 @@ from server_processes import (
     thread_count,
 )
 
-__all__ = ["Download", "ServerProcess", "curl_download", "open_fd_targets", "peak_rss_mib",
-           "reset_peak_rss", "thread_count"]
+__all__ = ["Download", "ServerProcess", "curl_download", "moto_server", "open_fd_targets",
+           "peak_rss_mib", "reset_peak_rss", "thread_count"]
 
 
 @dataclass(frozen=True)
@@ -52,3 +56,29 @@ def curl_download(url: str, *, json_body: str | None = None,
     command.append(url)
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout.split()
     return Download(int(out[0]), int(out[1]), float(out[2]), float(out[3]))
+
+
+def moto_server(bucket: str) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
+    """moto's S3 server in a process of its own (not the clients'), with `bucket` made, and
+    the AWS variables that point at it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p",
+                                str(port)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:  # a bench, not a test: polling for the port is fine here
+        try:
+            httpx.get(endpoint, timeout=1)
+            break
+        except httpx.TransportError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("moto's S3 server did not start") from None
+            time.sleep(0.1)
+    env = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "bench",
+           "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"}
+    httpx.put(f"{endpoint}/{bucket}", timeout=10)
+    return process, env

@@ -36,6 +36,7 @@ from .rate_limits import RateLimiter
 from .routes import RouteTable
 from .settings import Settings
 from .spec import load_spec, without_security
+from .streamed_operations import StreamedOperations, is_streamed
 from .validation_messages import explain_bad_request
 
 __all__ = ["EXPOSED_HEADERS", "build_app", "handler_name", "implemented_by"]
@@ -85,8 +86,8 @@ def implemented_by(spec: dict[str, Any], handlers: object) -> dict[str, Any]:
 class _StreamingMultipart:
     """Skips connexion's multipart validation, which buffers the whole upload in memory.
 
-    The registration handler parses the stream itself (spooled to disk) and validates its
-    fields with messages of its own.
+    The registration handler validates the fields itself, with messages of its own, from
+    connexion's parsed form (spooled to disk) or, marked `streams_request`, from the stream.
     """
 
     def __init__(self, **_: Any) -> None:
@@ -131,6 +132,11 @@ def build_app(
         },
     )
     route_table = RouteTable.from_spec(spec)
+    streamed = _streamed_handlers(spec, operations)
+    if streamed:
+        # Behind routing (it needs the operationId) and the guards, before validation.
+        app.add_middleware(StreamedOperations, position=MiddlewarePosition.BEFORE_VALIDATION,
+                           handlers=streamed)
     if access_log:
         # Added first: outermost of the middlewares we add, so it sees every answer.
         app.add_middleware(AccessLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION,
@@ -150,6 +156,19 @@ def build_app(
     )
     _add_error_handlers(app, route_table)
     return app
+
+
+def _streamed_handlers(spec: dict[str, Any], operations: _Operations) -> dict[str, Any]:
+    """operationId → handler, for the handlers that read the request body themselves."""
+    handlers: dict[str, Any] = {}
+    for path_item in spec.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "operationId" not in operation:
+                continue
+            handler = getattr(operations, handler_name(operation["operationId"]), None)
+            if handler is not None and is_streamed(handler):
+                handlers[operation["operationId"]] = handler
+    return handlers
 
 
 def _add_cors(app: AsyncApp, settings: Settings) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
-from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 __all__ = ["ExportHandlers"]
@@ -28,9 +27,12 @@ class ExportHandlers(Protocol):
     async def get_exported_file(self, token: str) -> Response:
         """`getExportedFile`: the file behind a signed exported URL."""
 
-    async def register_export(self, body: dict[str, Any], file: UploadFile | None = None,
-                              **other_parts: Any) -> Response:
-        """`registerExport`: store an upload under its sourceFileUrl."""
+    async def register_export(self, *args: Any, **kwargs: Any) -> Response:
+        """`registerExport`: store an upload under its sourceFileUrl.
+
+        Either from connexion's parsed form (`body`, `file`), or, marked
+        `streamed_operations.streams_request`, from the request with its body unread.
+        """
 
     async def list_exports(self) -> Response:
         """`listExports`: every registered export."""

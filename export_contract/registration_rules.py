@@ -7,6 +7,7 @@ reference backend and on the mock gets the same filename and media type.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ __all__ = [
     "check_source_url",
     "name_and_type",
     "read_registration_form",
+    "registration_fields",
 ]
 
 OCTET_STREAM = "application/octet-stream"
@@ -84,20 +86,34 @@ class RegistrationForm:
 
 def read_registration_form(body: dict[str, Any], file: object) -> RegistrationForm:
     """The multipart fields of `POST /viewer/exports`, or a RegistrationError saying what to fix."""
-    url = _form_text(body, "sourceFileUrl")
+    upload = file if isinstance(file, UploadFile) else None
+    url, filename, content_type = registration_fields(
+        body, has_file=upload is not None, part_type=upload.content_type if upload else None)
+    assert upload is not None
+    return RegistrationForm(url, filename, content_type, upload)
+
+
+def registration_fields(fields: Mapping[str, Any], *, has_file: bool, part_type: str | None
+                        ) -> tuple[str, str, str]:
+    """The source URL, filename and media type a registration form names (`fields`: its
+    text fields; `has_file`: whether it had a file part named `file`, of type `part_type`).
+
+    Raises RegistrationError saying what to fix.
+    """
+    url = _form_text(fields, "sourceFileUrl")
     if not url:
         raise RegistrationError("sourceFileUrl: missing required form field (an absolute "
                                 "http(s) URL of at most 2048 characters).")
-    if not isinstance(file, UploadFile):
+    if not has_file:
         raise RegistrationError("file: missing required form field; send the export's bytes "
                                 "as a file part named 'file'.")
     check_source_url(url)
-    filename, content_type = name_and_type(url, _form_text(body, "filename"),
-                                           _form_text(body, "contentType"), file.content_type)
-    return RegistrationForm(url, filename, content_type, file)
+    filename, content_type = name_and_type(url, _form_text(fields, "filename"),
+                                           _form_text(fields, "contentType"), part_type)
+    return url, filename, content_type
 
 
-def _form_text(body: dict[str, Any], name: str) -> str:
+def _form_text(body: Mapping[str, Any], name: str) -> str:
     value = body.get(name)
     if isinstance(value, list):
         value = value[0] if value else None

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from anyio import to_thread
 from connexion import request as current_request
-from starlette.datastructures import UploadFile
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 
 from export_contract.filenames import content_disposition
@@ -24,12 +24,14 @@ from export_contract.outcomes import (
     url_mode_batch,
 )
 from export_contract.problems import ApiProblem
-from export_contract.registration_rules import RegistrationError, read_registration_form
+from export_contract.registration_rules import RegistrationError, registration_fields
 from export_contract.responses import ManifestHeader, json_response
 from export_contract.settings import Settings
+from export_contract.streamed_operations import streams_request
 from export_contract.zipnames import EntryNamer
 
 from .blob_responses import blob_response
+from .blob_uploads import BlobUpload, UploadedBlob
 from .storage import (
     BlobUnreadable,
     EmptyUpload,
@@ -42,6 +44,7 @@ from .storage import (
     UploadTooLarge,
 )
 from .streaming import prefetched, read_verified
+from .upload_form import receive_upload_form
 from .urls import ExportedUrls
 from .zipping import ZipEntry, build_zip
 
@@ -97,23 +100,33 @@ class ReferenceHandlers:
 
     # -- registration ------------------------------------------------------------------------
 
-    async def register_export(self, body: dict[str, Any], file: UploadFile | None = None,
-                              **other_parts: Any) -> Response:
+    @streams_request
+    async def register_export(self, request: Request) -> Response:
+        """The form read from the stream, its file written into the blob store as it
+        arrives (`upload_form`); recorded only once complete and named."""
         try:
-            return await self._register(body, file)
-        finally:
-            # connexion does not close uploaded parts; their spooled temp files must not leak.
-            for part in (file, *other_parts.values()):
-                if isinstance(part, UploadFile):
-                    await part.close()
-
-    async def _register(self, body: dict[str, Any], file: UploadFile | None) -> Response:
-        try:
-            form = read_registration_form(body, file)
+            form = await receive_upload_form(
+                request.headers.get("content-type", ""), request.stream(), self._start_upload,
+                self.store.abort_upload)
         except RegistrationError as exc:
             raise ApiProblem(400, str(exc)) from exc
-        export, created = await stored_call(self._store_upload, form.source_file_url, form.file,
-                                        form.filename, form.content_type)
+        except UploadTooLarge as exc:
+            raise ApiProblem(413, f"file: {exc}; nothing was registered.") from exc
+        except ClientDisconnect as exc:
+            raise ApiProblem(400, "The upload was cut off before its end; nothing was "
+                                  "registered.") from exc
+        except StorageError as exc:
+            raise _registration_problem(exc) from exc
+        try:
+            url, filename, content_type = registration_fields(
+                form.fields, has_file=form.file is not None, part_type=form.file_type)
+        except RegistrationError as exc:
+            if form.file is not None:
+                await to_thread.run_sync(self.store.discard_upload, form.file)
+            raise ApiProblem(400, str(exc)) from exc
+        assert form.file is not None
+        export, created = await stored_call(self._record_upload, url, form.file, filename,
+                                            content_type)
         return json_response({"success": True, **export.as_json()}, status=201 if created else 200)
 
     async def list_exports(self) -> Response:
@@ -127,20 +140,18 @@ class ReferenceHandlers:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _store_upload(self, url: str, file: UploadFile, filename: str, content_type: str
-                      ) -> tuple[StoredExport, bool]:
+    def _start_upload(self) -> BlobUpload:
+        return self.store.start_upload(self.settings.max_upload_bytes)
+
+    def _record_upload(self, url: str, uploaded: UploadedBlob, filename: str, content_type: str
+                       ) -> tuple[StoredExport, bool]:
         try:
-            return self.store.register(url, file.file, filename=filename,
-                                       content_type=content_type,
-                                       max_bytes=self.settings.max_upload_bytes)
+            return self.store.register_upload(url, uploaded, filename=filename,
+                                              content_type=content_type)
         except EmptyUpload as exc:
             raise empty_upload() from exc
-        except UploadTooLarge as exc:
-            raise ApiProblem(413, f"file: {exc}; nothing was registered.") from exc
-        except StorageFull as exc:
-            logger.error("registration failed: %s", exc)
-            raise ApiProblem(507, "The backend has no storage space left; nothing was "
-                                  "registered. Free some space and retry.") from exc
+        except StorageError as exc:
+            raise _registration_problem(exc) from exc
 
     def _exported_url(self, export: StoredExport) -> str:
         bucket = self.store.object_store
@@ -232,6 +243,14 @@ async def stored_call(call: Callable[..., T], *args: Any) -> T:
     except StorageError as exc:
         logger.error("storage failure: %s", exc)
         raise _storage_problem(exc) from exc
+
+
+def _registration_problem(exc: StorageError) -> ApiProblem:
+    logger.error("registration failed: %s", exc)
+    if isinstance(exc, StorageFull):
+        return ApiProblem(507, "The backend has no storage space left; nothing was "
+                               "registered. Free some space and retry.")
+    return _storage_problem(exc)
 
 
 def _storage_problem(exc: StorageError) -> ApiProblem:

@@ -129,6 +129,9 @@ class PostgresDatabase:
         with self._holder_lock:
             if self._holder is not None:
                 with contextlib.suppress(psycopg.Error):
+                    # Released before the connection closes: the server ends a closed
+                    # session's locks only once its backend notices, a moment later.
+                    self._holder.execute("SELECT pg_advisory_unlock_all()")
                     self._holder.close()
                 self._holder = None
         self._pool.close()

@@ -1,8 +1,9 @@
 """Embedded storage: SQLite (WAL) for metadata, a content-addressed blob directory for bytes.
 
-A registration streams to a temp file, fsyncs it, and only then, inside one write
-transaction, moves it into place and records it: a failure at any step leaves nothing
-behind. Blobs are named by their SHA-256, so re-registering the same bytes costs no space.
+A registration streams into the blob store as it arrives (`blob_uploads`: a temp file,
+fsynced, or a stage in the bucket), and only then, inside one write transaction, is placed
+under its content address and recorded: a failure at any step leaves nothing behind.
+Blobs are named by their SHA-256, so re-registering the same bytes costs no space.
 
 A crash can still leave two things: temp files (in the crashed process's own temp directory,
 see `temp_dirs`) and, when it strikes between placing a blob and committing its row, a blob
@@ -14,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
-import hashlib
 import logging
 import os
 import sqlite3
@@ -34,6 +34,14 @@ from psycopg_pool import PoolTimeout
 from export_contract.outcomes import export_record
 from export_contract.settings import Settings
 
+from .blob_uploads import (
+    BlobUpload,
+    EmptyUpload,
+    FileUpload,
+    StagedObject,
+    UploadedBlob,
+    UploadTooLarge,
+)
 from .migrations import STEPS, SchemaTooNew, migrate
 from .pooling import ConnectionPool, PoolExhausted
 from .postgres import PostgresDatabase, SchemaTooNewError, is_postgres_url
@@ -122,14 +130,6 @@ class StorageReadOnly(StorageError):
 class SweepResult:
     temp_files: int
     orphan_blobs: int
-
-
-class UploadTooLarge(ValueError):
-    pass
-
-
-class EmptyUpload(ValueError):
-    pass
 
 
 class BlobUnreadable(OSError):
@@ -303,20 +303,56 @@ class ExportStore:
         max_bytes: int,
     ) -> tuple[StoredExport, bool]:
         """Store `content` for `source_file_url`; returns the export and whether it is new."""
-        with _storage_errors("nothing was registered"):
-            temp = self._temp_dir() / f"upload-{uuid.uuid4().hex}"
+        upload = self.start_upload(max_bytes)
         try:
             with _storage_errors("nothing was registered"):
-                sha256, xxh3, crc32, size = _write_synced(content, temp, max_bytes)
-                if size == 0:
+                while chunk := content.read(_COPY_CHUNK):
+                    upload.write(chunk)
+                uploaded = upload.finish()
+        except BaseException:
+            self.abort_upload(upload)
+            raise
+        return self.register_upload(source_file_url, uploaded, filename=filename,
+                                    content_type=content_type)
+
+    def start_upload(self, max_bytes: int) -> BlobUpload:
+        """An upload of at most `max_bytes` into this store; `write` it, then `finish` it and
+        give it to `register_upload`, or `abort_upload` it."""
+        with _storage_errors("nothing was registered"):
+            if self._s3 is not None:
+                return _StorageErrors(self._s3.start_upload(max_bytes))
+            return _StorageErrors(FileUpload(self._temp_dir() / f"upload-{uuid.uuid4().hex}",
+                                             max_bytes))
+
+    def discard_upload(self, uploaded: UploadedBlob) -> None:
+        """Drop a finished upload that will not be registered."""
+        try:
+            uploaded.discard()
+        except (OSError, BotoCoreError, ClientError) as exc:
+            logger.warning("could not remove an upload's stage: %s", exc)
+
+    def abort_upload(self, upload: BlobUpload) -> None:
+        """Undo an unfinished upload; a failure here only leaves a stage the sweep removes."""
+        try:
+            upload.abort()
+        except (OSError, BotoCoreError, ClientError) as exc:
+            logger.warning("could not abort an upload: %s", exc)
+
+    def register_upload(self, source_file_url: str, uploaded: UploadedBlob, *, filename: str,
+                        content_type: str) -> tuple[StoredExport, bool]:
+        """Record a finished upload for `source_file_url`, its blob placed in the same step;
+        the stage is gone afterwards either way. Returns the export and whether it is new."""
+        try:
+            with _storage_errors("nothing was registered"):
+                if uploaded.size == 0:
                     raise EmptyUpload("the uploaded file is empty")
-                export = StoredExport(source_file_url, filename, content_type, size, sha256,
-                                      xxh3, crc32, time.time())
-                created = self._commit(export, temp)
+                export = StoredExport(source_file_url, filename, content_type, uploaded.size,
+                                      uploaded.sha256, uploaded.xxh3, uploaded.crc32,
+                                      time.time())
+                created = self._commit(export, uploaded)
             return export, created
         finally:
-            with contextlib.suppress(OSError):
-                temp.unlink()
+            self.discard_upload(uploaded)
 
     def delete(self, source_file_url: str) -> bool:
         with _storage_errors("nothing was deleted"):
@@ -330,7 +366,7 @@ class ExportStore:
             self.drop_blob_if_unused(row[0])
         return True
 
-    def _commit(self, export: StoredExport, temp: Path) -> bool:
+    def _commit(self, export: StoredExport, uploaded: UploadedBlob) -> bool:
         def record(db: sqlite3.Connection) -> tuple[str] | None:
             previous: tuple[str] | None = db.execute(
                 "SELECT sha256 FROM exports WHERE source_file_url = ?",
@@ -344,27 +380,29 @@ class ExportStore:
             )
             return previous
 
-        previous = self.place_blob(temp, export.sha256, record)
+        previous = self.place_blob(uploaded.staged, export.sha256, record)
         if previous and previous[0] != export.sha256:
             self.drop_blob_if_unused(previous[0])
         return previous is None
 
-    def place_blob(self, temp: Path, sha256: str, record: Callable[[sqlite3.Connection], T]
-                   ) -> T:
-        """Move `temp` into the blob store as `sha256` and run `record` in the same write
-        transaction: if either fails, neither happened (a blob placed here is removed again).
+    def place_blob(self, staged: Path | StagedObject, sha256: str,
+                   record: Callable[[sqlite3.Connection], T]) -> T:
+        """Put `staged` (a temp file, or an upload staged in the bucket) into the blob store
+        as `sha256` and run `record` in the same write transaction: if either fails, neither
+        happened (a blob placed here is removed again).
 
         Under the write lock, so a concurrent delete cannot unlink the blob in between.
         """
         if self._s3 is not None:
-            return self._place_object(temp, sha256, record)
+            return self._place_object(staged, sha256, record)
+        assert isinstance(staged, Path), "a bucket stage given to a directory store"
         blob = self.blob_path(sha256)
         placed_new_blob = False
         try:
             with self._transaction() as db:
                 blob.parent.mkdir(exist_ok=True)
                 blob_is_new = not blob.exists()
-                os.replace(temp, blob)
+                os.replace(staged, blob)
                 placed_new_blob = blob_is_new
                 _fsync_dir(blob.parent)
                 return record(db)
@@ -374,20 +412,29 @@ class ExportStore:
                 blob.unlink(missing_ok=True)
             raise
 
-    def _place_object(self, temp: Path, sha256: str, record: Callable[[sqlite3.Connection], T]
-                      ) -> T:
-        """`place_blob` for a bucket: the upload (multipart, aborted on failure) runs before
-        the write transaction, and is checked again inside it: deletes of unused objects
-        happen only under the write lock, so an object seen there stays until the commit."""
+    def _place_object(self, staged: Path | StagedObject, sha256: str,
+                      record: Callable[[sqlite3.Connection], T]) -> T:
+        """`place_blob` for a bucket: the object is put (or copied from its stage) before the
+        write transaction, and checked again inside it: deletes of unused objects happen
+        only under the write lock, so an object seen there stays until the commit."""
+        s3 = self._s3
+        assert s3 is not None
+
+        def put() -> None:
+            if isinstance(staged, Path):
+                s3.upload(staged, sha256)
+            else:
+                staged.place(sha256)
+
         with _storage_errors("nothing was stored in the bucket"):
-            assert self._s3 is not None
-            is_new = self._s3.size(sha256) is None
-            self._s3.upload(temp, sha256)
+            is_new = s3.size(sha256) is None
+            if is_new:
+                put()
         try:
             with _storage_errors("nothing was stored in the bucket"), \
                     self._transaction() as db:
-                if self._s3.size(sha256) is None:  # swept or dropped since the upload
-                    self._s3.upload(temp, sha256)
+                if s3.size(sha256) is None:  # swept or dropped since
+                    put()
                 return record(db)
         except BaseException:
             # Nothing was recorded: an object this upload created goes again.
@@ -433,6 +480,7 @@ class ExportStore:
         with self._transaction() as db:
             referenced = {row[0] for row in db.execute(_BLOBS_IN_USE)}
             if self._s3 is not None:
+                temp_files += self._s3.remove_abandoned_stages()
                 unused = [name for name in self._s3.names() if name not in referenced]
                 for name in unused:
                     self._s3.delete(name)
@@ -550,6 +598,24 @@ class ExportStore:
                 raise
 
 
+class _StorageErrors:
+    """An upload whose failures are StorageErrors saying nothing was registered."""
+
+    def __init__(self, upload: BlobUpload) -> None:
+        self._upload = upload
+
+    def write(self, data: bytes) -> None:
+        with _storage_errors("nothing was registered"):
+            self._upload.write(data)
+
+    def finish(self) -> UploadedBlob:
+        with _storage_errors("nothing was registered"):
+            return self._upload.finish()
+
+    def abort(self) -> None:
+        self._upload.abort()
+
+
 @contextlib.contextmanager
 def _storage_errors(consequence: str) -> Iterator[None]:
     """Turn file-system and SQLite failures into StorageError subclasses with a clear message."""
@@ -602,27 +668,6 @@ def _sqlite_path(database_url: str | None) -> Path | None:
     if database_url is None or not database_url.lower().startswith("sqlite://"):
         return None
     return Path(database_url[len("sqlite://"):])
-
-
-def _write_synced(content: BinaryIO, target: Path, max_bytes: int
-                  ) -> tuple[str, str, int, int]:
-    """Write `content` to `target` durably; its SHA-256, xxh3, CRC-32 and size."""
-    digest = hashlib.sha256()
-    fast = xxhash.xxh3_128()
-    crc = 0
-    size = 0
-    with target.open("xb") as out:
-        while chunk := content.read(_COPY_CHUNK):
-            size += len(chunk)
-            if size > max_bytes:
-                raise UploadTooLarge(f"the upload is over the limit of {max_bytes} bytes")
-            digest.update(chunk)
-            fast.update(chunk)
-            crc = zlib.crc32(chunk, crc)
-            out.write(chunk)
-        out.flush()
-        os.fsync(out.fileno())
-    return digest.hexdigest(), fast.hexdigest(), crc, size
 
 
 def _fsync_dir(directory: Path) -> None:

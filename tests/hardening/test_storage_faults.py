@@ -24,7 +24,7 @@ from mounts import read_only, small_tmpfs
 from server_processes import ServerProcess
 
 from export_contract.settings import Settings
-from reference_impl import storage
+from reference_impl import blob_uploads, storage
 from reference_impl.urls import load_or_create_secret
 
 pytestmark = pytest.mark.e2e
@@ -93,12 +93,12 @@ def test_a_full_disk_is_a_507_also_where_no_small_disk_can_be_mounted(
 
     from reference_impl import create_app
 
-    def full(*_: object) -> tuple[str, str, int]:
+    def full(*_: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     with TestClient(create_app(settings), base_url="http://testserver/api",
                     headers={"x-api-key": settings.api_keys[0]}) as client:
-        monkeypatch.setattr(storage, "_write_synced", full)
+        monkeypatch.setattr(blob_uploads.FileUpload, "write", full)
         response = client.post(REGISTER, data={"sourceFileUrl": NEW},
                                files={"file": ("upload.pdf", b"%PDF-1.4", "application/pdf")})
     _assert_problem(response, 507, "no storage space", "nothing was registered")

@@ -96,6 +96,15 @@ async def test_downloads_urls_and_job_zips_come_from_the_bucket(
         part = await client.get(done["downloadUrl"], headers={"x-api-key": "",
                                                                 "range": "bytes=0-1"})
         assert part.status_code == 206 and part.content == b"PK"
+        whole = response.content
+        parts = await client.get(done["downloadUrl"], headers={"x-api-key": "",
+                                                                 "range": "bytes=0-1,-22"})
+        assert parts.status_code == 206
+        assert parts.headers["content-type"].startswith("multipart/byteranges; boundary=")
+        assert int(parts.headers["content-length"]) == len(parts.content)
+        for span, content in ((f"0-1/{len(whole)}", b"PK"),
+                              (f"{len(whole) - 22}-{len(whole) - 1}/{len(whole)}", whole[-22:])):
+            assert f"Content-Range: bytes {span}\r\n\r\n".encode() + content in parts.content
     # The job's zip was written back to the bucket beside the two exports.
     assert len(s3_server.keys(s3_bucket)) == 3
     assert not (tmp_path / "data" / "blobs").exists()

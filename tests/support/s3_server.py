@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 from moto.server import ThreadedMotoServer
@@ -42,13 +43,18 @@ class S3Server:
     def bucket(self) -> Iterator[str]:
         """A new, empty bucket's name."""
         name = "exports-" + uuid.uuid4().hex[:16]
-        client = boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id="test",
-                              aws_secret_access_key="test", region_name="us-east-1")
-        client.create_bucket(Bucket=name)
+        self.client().create_bucket(Bucket=name)
         yield name
 
+    def client(self) -> Any:
+        return boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id="test",
+                            aws_secret_access_key="test", region_name="us-east-1")
+
     def keys(self, bucket: str) -> list[str]:
-        client = boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id="test",
-                              aws_secret_access_key="test", region_name="us-east-1")
-        listed = client.list_objects_v2(Bucket=bucket).get("Contents", [])
+        listed = self.client().list_objects_v2(Bucket=bucket).get("Contents", [])
+        return sorted(str(item["Key"]) for item in listed)
+
+    def uploads_in_progress(self, bucket: str) -> list[str]:
+        """The keys of the bucket's multipart uploads neither completed nor aborted."""
+        listed = self.client().list_multipart_uploads(Bucket=bucket).get("Uploads", [])
         return sorted(str(item["Key"]) for item in listed)
