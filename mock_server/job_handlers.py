@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from export_contract.callback_urls import CallbackRefused, check_callback_url
 from export_contract.filenames import content_disposition
+from export_contract.job_cursors import BadCursor
 from export_contract.jobs import job_name, job_source_urls, job_zip_filename
 from export_contract.problems import ApiProblem
 from export_contract.responses import json_response
@@ -22,7 +23,7 @@ from export_contract.signing import TokenExpired, TokenInvalid
 
 from .context import current_state, request_base_url
 from .job_zip import zip_response
-from .jobs import BadCursor, MockJobs
+from .jobs import MockJobs
 from .scenarios import JOB_SCENARIOS
 
 __all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "MockJobHandlers"]

@@ -19,6 +19,7 @@ from export_contract.callback_urls import (
     resolve_host,
 )
 from export_contract.filenames import content_disposition
+from export_contract.job_cursors import BadCursor
 from export_contract.jobs import job_name, job_source_urls, job_zip_filename
 from export_contract.problems import ApiProblem
 from export_contract.responses import json_response
@@ -27,7 +28,6 @@ from export_contract.signing import TokenExpired, TokenInvalid
 
 from .blob_responses import blob_response
 from .handlers import request_base_url, stored_call
-from .job_links import BadCursor
 from .job_store import JobRecord
 from .jobs import Jobs
 from .storage import BlobUnreadable, StoredExport
