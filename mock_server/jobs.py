@@ -25,14 +25,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from export_contract.job_cursors import issue_cursor, read_cursor
+from export_contract.job_routes import download_path, job_path
 from export_contract.jobs import EVENTS, job_body, may_move
 from export_contract.signing import TokenInvalid, UrlSigner
 
 from .catalog import ExportCatalog, MockExport
 from .job_zip import JobZip, build_job_zip
 
-__all__ = ["GONE_SCENARIO_SECONDS", "SLOW_SCENARIO_MIN_SECONDS", "MockJob", "MockJobs",
-           "download_path", "job_path"]
+__all__ = ["GONE_SCENARIO_SECONDS", "SLOW_SCENARIO_MIN_SECONDS", "MockJob", "MockJobs"]
 
 logger = logging.getLogger("mock_server")
 
@@ -45,14 +45,6 @@ GONE_SCENARIO_SECONDS = 2.0
 _MAX_NAP_SECONDS = 1.0
 _JOB_ERROR_MESSAGE = ("The export service failed while building this job (mock scenario "
                       "job-error); create the job again.")
-
-
-def job_path(job_id: str) -> str:
-    return f"/viewer/exports/jobs/{job_id}"
-
-
-def download_path(job_id: str) -> str:
-    return f"{job_path(job_id)}/download"
 
 
 @dataclass

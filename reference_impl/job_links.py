@@ -12,20 +12,13 @@ import json
 from typing import Any
 
 from export_contract.job_cursors import issue_cursor, read_cursor
+from export_contract.job_routes import download_path, job_path
 from export_contract.jobs import job_body
 from export_contract.signing import TokenInvalid, UrlSigner
 
 from .job_store import JobRecord
 
-__all__ = ["JobLinks", "download_path", "job_path"]
-
-
-def job_path(job_id: str) -> str:
-    return f"/viewer/exports/jobs/{job_id}"
-
-
-def download_path(job_id: str) -> str:
-    return f"{job_path(job_id)}/download"
+__all__ = ["JobLinks"]
 
 
 class JobLinks:
