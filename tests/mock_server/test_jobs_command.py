@@ -9,7 +9,8 @@ import zipfile
 import httpx
 import pytest
 from click.testing import CliRunner
-from job_helpers import JOBS, items, until, webhook_receiver
+from job_helpers import JOBS, items, webhook_receiver
+from job_waits import until
 from mock_helpers import MISSING_URL, PDF_URL
 from server_processes import ServerProcess
 

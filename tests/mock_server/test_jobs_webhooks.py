@@ -6,7 +6,8 @@ import json
 
 import httpx
 import pytest
-from job_helpers import JOBS, Clock, create, get, job_app, job_client, until, webhook_receiver
+from job_helpers import JOBS, Clock, create, get, job_app, job_client, webhook_receiver
+from job_waits import until
 from mock_helpers import API_KEY, MISSING_URL, PDF_URL, client_for
 
 from export_contract.settings import Settings

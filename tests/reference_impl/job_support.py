@@ -1,4 +1,4 @@
-"""Helpers for the export-job tests: an app with its lifespan running, polling, a receiver."""
+"""Helpers for the export-job tests: an app with its lifespan running, a job's end, a receiver."""
 
 from __future__ import annotations
 
@@ -7,21 +7,17 @@ import contextlib
 import dataclasses
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
-import uvicorn
-from starlette.applications import Starlette
+from job_waits import until
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from webhook_receivers import hook_server
 
-from export_contract.serving import base_url_of, bind_socket
 from export_contract.settings import Settings
-
-T = TypeVar("T")
 
 KEY = "job-test-key-0123456789"
 JOBS = "/viewer/exports/jobs"
@@ -68,19 +64,6 @@ async def job_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def until(probe: Callable[[], Awaitable[T]], done: Callable[[T], bool], *,
-                timeout: float = 15.0, what: str = "the condition") -> T:
-    """Call `probe` until `done(result)`, or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await probe()
-        if done(result):
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout} s; last: {result!r}")
-        await asyncio.sleep(0.02)
-
-
 async def ended(client: httpx.AsyncClient, job_id: str, *, timeout: float = 15.0
                 ) -> dict[str, Any]:
     """The job once it has left `processing`."""
@@ -119,7 +102,7 @@ class Delivery:
 class Receiver:
     """A webhook receiver on a free loopback port: records deliveries, answers as scripted."""
 
-    url: str
+    url: str = ""
     deliveries: list[Delivery] = field(default_factory=list)
     # Statuses to answer, in order; once used up, 200.
     statuses: list[int] = field(default_factory=list)
@@ -152,16 +135,10 @@ class Receiver:
 
 @contextlib.contextmanager
 def webhook_receiver() -> Iterator[Receiver]:
-    sock = bind_socket("127.0.0.1", 0)
-    receiver = Receiver(url=base_url_of(sock, "/hooks/exports"))
-    app = Starlette(routes=[Route("/hooks/exports", receiver.handle, methods=["POST"])])
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        yield receiver
-    finally:
-        receiver.released.set()
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    receiver = Receiver()
+    with hook_server(receiver.handle) as url:
+        receiver.url = url
+        try:
+            yield receiver
+        finally:
+            receiver.released.set()
