@@ -1,20 +1,14 @@
-"""Helpers for the mock's export-job tests: a clock tests move, requests, a webhook receiver."""
+"""Helpers for the mock's export-job tests: a clock tests move, an app, a client, requests."""
 
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
-from job_waits import until
 from mock_helpers import API_KEY, client_for
-from starlette.requests import Request
-from starlette.responses import Response
-from webhook_receivers import hook_server
 
 from export_contract.settings import Settings
 from mock_server import MockApp, MockOptions, create_mock_app
@@ -76,44 +70,3 @@ async def get(client: httpx.AsyncClient, job_id: str) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     job: dict[str, Any] = response.json()
     return job
-
-
-# -- a webhook receiver on a loopback port -------------------------------------------------
-
-@dataclass
-class Delivery:
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class Receiver:
-    """Records deliveries and answers the scripted statuses in order (then 200)."""
-
-    url: str = ""
-    deliveries: list[Delivery] = field(default_factory=list)
-    statuses: list[int] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle(self, request: Request) -> Response:
-        body = await request.body()
-        with self._lock:
-            self.deliveries.append(Delivery(dict(request.headers), body))
-            status = self.statuses.pop(0) if self.statuses else 200
-        return Response(status_code=status)
-
-    async def received(self, count: int, timeout: float = 10.0) -> list[Delivery]:
-        async def probe() -> list[Delivery]:
-            with self._lock:
-                return list(self.deliveries)
-
-        return await until(probe, lambda got: len(got) >= count, timeout=timeout,
-                           what=f"{count} webhook deliveries")
-
-
-@contextlib.contextmanager
-def webhook_receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    with hook_server(receiver.handle) as url:
-        receiver.url = url
-        yield receiver

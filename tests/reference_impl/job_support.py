@@ -1,21 +1,15 @@
-"""Helpers for the export-job tests: an app with its lifespan running, a job's end, a receiver."""
+"""Helpers for the export-job tests: an app with its lifespan running, a job's end."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import dataclasses
-import threading
-import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 from job_waits import until
-from starlette.requests import Request
-from starlette.responses import Response
-from webhook_receivers import hook_server
 
 from export_contract.settings import Settings
 
@@ -87,58 +81,3 @@ async def register(client: httpx.AsyncClient, url: str, content: bytes, *,
 
 def items(*urls: str) -> dict[str, Any]:
     return {"items": [{"sourceFileUrl": url} for url in urls]}
-
-
-# -- a webhook receiver ------------------------------------------------------------------------
-
-@dataclass
-class Delivery:
-    headers: dict[str, str]
-    body: bytes
-    received_at: float
-
-
-@dataclass
-class Receiver:
-    """A webhook receiver on a free loopback port: records deliveries, answers as scripted."""
-
-    url: str = ""
-    deliveries: list[Delivery] = field(default_factory=list)
-    # Statuses to answer, in order; once used up, 200.
-    statuses: list[int] = field(default_factory=list)
-    # While set, requests wait (up to 10 s) before being answered.
-    hold: threading.Event = field(default_factory=threading.Event)
-    released: threading.Event = field(default_factory=threading.Event)
-    _changed: threading.Condition = field(default_factory=threading.Condition)
-
-    def wait_for(self, count: int, timeout: float = 15.0) -> list[Delivery]:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while len(self.deliveries) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"{count} deliveries expected within {timeout} s, got "
-                                         f"{len(self.deliveries)}")
-                self._changed.wait(left)
-            return list(self.deliveries)
-
-    async def handle(self, request: Request) -> Response:
-        body = await request.body()
-        with self._changed:
-            self.deliveries.append(Delivery(dict(request.headers), body, time.time()))
-            status = self.statuses.pop(0) if self.statuses else 200
-            self._changed.notify_all()
-        if self.hold.is_set():
-            await asyncio.get_running_loop().run_in_executor(None, self.released.wait, 10)
-        return Response(status_code=status)
-
-
-@contextlib.contextmanager
-def webhook_receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    with hook_server(receiver.handle) as url:
-        receiver.url = url
-        try:
-            yield receiver
-        finally:
-            receiver.released.set()
