@@ -45,18 +45,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import uvicorn
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from measure import ServerProcess, peak_rss_mib, reset_peak_rss
 from server_processes import child_pids  # on the path through measure
+from webhook_receivers import hook_server  # likewise
 
-from export_contract.serving import base_url_of, bind_socket
 from export_contract.webhook_signing import (
     EVENT_ID_HEADER,
     SIGNATURE_HEADER,
@@ -125,18 +122,11 @@ class Receiver:
 
 @contextlib.contextmanager
 def receiving() -> Iterator[Receiver]:
-    sock = bind_socket("127.0.0.1", 0)
-    receiver = Receiver(url=base_url_of(sock, "/hooks/exports"))
-    app = Starlette(routes=[Route("/hooks/exports", receiver.handle, methods=["POST"])])
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
+    """A `Receiver` on a free loopback port (the tests' hook server) while the block runs."""
+    receiver = Receiver()
+    with hook_server(receiver.handle) as url:
+        receiver.url = url
         yield receiver
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @dataclass

@@ -6,15 +6,23 @@ passes this object to `build_app` beside them (`optional=`).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from connexion import request as current_request
 from starlette.responses import Response
 
 from export_contract.callback_urls import CallbackRefused, check_callback_url
-from export_contract.filenames import content_disposition
-from export_contract.jobs import job_name, job_source_urls, job_zip_filename
+from export_contract.job_cursors import BadCursor
+from export_contract.job_routes import (
+    MAX_PAGE_SIZE,
+    download_gone,
+    download_token_problem,
+    download_withdrawn,
+    no_such_job,
+    page_size,
+    zip_download_headers,
+)
+from export_contract.jobs import job_name, job_source_urls
 from export_contract.problems import ApiProblem
 from export_contract.responses import json_response
 from export_contract.settings import Settings
@@ -22,13 +30,10 @@ from export_contract.signing import TokenExpired, TokenInvalid
 
 from .context import current_state, request_base_url
 from .job_zip import zip_response
-from .jobs import BadCursor, MockJobs
+from .jobs import MockJobs
 from .scenarios import JOB_SCENARIOS
 
-__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "MockJobHandlers"]
-
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
+__all__ = ["MockJobHandlers"]
 
 
 class MockJobHandlers:
@@ -63,9 +68,8 @@ class MockJobHandlers:
         if limit is not None and limit < 1:
             raise ApiProblem(400, f"limit: expected 1 or more jobs per page (larger values "
                                   f"are capped at {MAX_PAGE_SIZE}), got {limit}.")
-        size = min(DEFAULT_PAGE_SIZE if limit is None else limit, MAX_PAGE_SIZE)
         try:
-            jobs, next_cursor = self.jobs.page(limit=size, cursor=cursor, state=state)
+            jobs, next_cursor = self.jobs.page(limit=page_size(limit), cursor=cursor, state=state)
         except BadCursor as exc:
             raise ApiProblem(400, f"cursor: {exc}.") from exc
         return json_response({"success": True, "jobs": [self.jobs.body(j) for j in jobs],
@@ -74,35 +78,26 @@ class MockJobHandlers:
     async def get_export_job(self, job_id: str) -> Response:
         job = self.jobs.get(job_id)
         if job is None:
-            raise _no_such_job(job_id)
+            raise no_such_job(job_id)
         return json_response(self.jobs.body(job))
 
     async def delete_export_job(self, job_id: str) -> Response:
         job = self.jobs.delete(job_id)
         if job is None:
-            raise _no_such_job(job_id)
+            raise no_such_job(job_id)
         return json_response(self.jobs.body(job))
 
     async def download_export_job(self, job_id: str, token: str) -> Response:
         try:
             job = self.jobs.downloadable(job_id, token)
-        except TokenExpired as exc:
-            expired = datetime.fromtimestamp(exc.expired_at, tz=UTC)
-            raise _gone(f"This job's download expired at {expired:%Y-%m-%dT%H:%M:%SZ}; "
-                        "create the job again.") from exc
-        except TokenInvalid as exc:
-            raise ApiProblem(403, "This download URL's signature does not match; use the job's "
-                                  "downloadUrl exactly as the mock issued it.",
-                             title="Invalid download URL", slug="invalid-url") from exc
+        except (TokenExpired, TokenInvalid) as exc:
+            raise download_token_problem(exc, issuer="mock") from exc
         except LookupError as exc:
-            raise _gone("This job was deleted or its download expired; create the job again."
-                        ) from exc
+            raise download_withdrawn() from exc
         if job.scenario == "job-gone" or job.zip is None:
-            raise _gone("This job's download is gone (mock scenario job-gone); create the job "
-                        "again.")
-        headers = {"Content-Disposition": content_disposition(job_zip_filename(job.name)),
-                   "Cache-Control": "private, no-store"}
-        return zip_response(job.zip, headers, current_request.headers)
+            raise download_gone("This job's download is gone (mock scenario job-gone); create "
+                                "the job again.")
+        return zip_response(job.zip, zip_download_headers(job.name), current_request.headers)
 
     def _base_url(self) -> str:
         if self.settings.public_base_url is not None:
@@ -112,12 +107,3 @@ class MockJobHandlers:
             return f"http://{self.settings.host}:{self.settings.port}{self.api_prefix}"
         return request_base_url(state, self.api_prefix)
 
-
-def _no_such_job(job_id: str) -> ApiProblem:
-    shown = job_id if len(job_id) <= 64 else job_id[:64] + "…"
-    return ApiProblem(404, f"No export job has id {shown}; list the jobs with GET "
-                           "/viewer/exports/jobs.", title="Job not found")
-
-
-def _gone(detail: str) -> ApiProblem:
-    return ApiProblem(410, detail, title="Download gone", slug="gone")

@@ -24,14 +24,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from export_contract.job_cursors import issue_cursor, read_cursor
+from export_contract.job_routes import download_path, job_path
 from export_contract.jobs import EVENTS, job_body, may_move
-from export_contract.signing import TokenExpired, TokenInvalid, UrlSigner
+from export_contract.signing import TokenInvalid, UrlSigner
 
 from .catalog import ExportCatalog, MockExport
 from .job_zip import JobZip, build_job_zip
 
-__all__ = ["GONE_SCENARIO_SECONDS", "SLOW_SCENARIO_MIN_SECONDS", "BadCursor", "MockJob",
-           "MockJobs", "download_path", "job_path"]
+__all__ = ["GONE_SCENARIO_SECONDS", "SLOW_SCENARIO_MIN_SECONDS", "MockJob", "MockJobs"]
 
 logger = logging.getLogger("mock_server")
 
@@ -40,23 +41,10 @@ _SLOW_FACTOR = 20
 SLOW_SCENARIO_MIN_SECONDS = 120.0
 # `job-gone`: how long the job shows `complete` (its download already 410) before `gone`.
 GONE_SCENARIO_SECONDS = 2.0
-_CURSOR_TTL_SECONDS = 86400
 # The scheduler looks again at least this often (a clock moved by a test, a new job).
 _MAX_NAP_SECONDS = 1.0
 _JOB_ERROR_MESSAGE = ("The export service failed while building this job (mock scenario "
                       "job-error); create the job again.")
-
-
-class BadCursor(ValueError):
-    """A cursor the mock did not issue, or issued for another `state` filter."""
-
-
-def job_path(job_id: str) -> str:
-    return f"/viewer/exports/jobs/{job_id}"
-
-
-def download_path(job_id: str) -> str:
-    return f"{job_path(job_id)}/download"
 
 
 @dataclass
@@ -128,15 +116,18 @@ class MockJobs:
 
     def page(self, *, limit: int, cursor: str | None, state: str | None
              ) -> tuple[list[MockJob], str | None]:
-        """One page, newest first, and the next page's cursor (None on the last)."""
+        """One page, newest first, and the next page's cursor (None on the last); raises
+        BadCursor for a cursor the mock did not issue for this `state`."""
         self.advance()
-        before = self._read_cursor(cursor, state) if cursor is not None else None
+        before = (read_cursor(self.signer, cursor, state, issuer="mock", now=self.clock())
+                  if cursor is not None else None)
         jobs = [job for job in sorted(self._jobs.values(), key=lambda j: -j.seq)
                 if (before is None or job.seq < before)
                 and (state is None or job.state == state)]
         shown = jobs[:limit]
         more = len(jobs) > limit
-        return shown, self._cursor(shown[-1].seq, state) if more else None
+        return shown, (issue_cursor(self.signer, shown[-1].seq, state, now=self.clock())
+                       if more else None)
 
     def delete(self, job_id: str) -> MockJob | None:
         """Rule J5: cancel a processing job, make a complete one gone, leave a final one."""
@@ -186,25 +177,6 @@ class MockJobs:
         # Issued "at 0" so the token expires at expiresAt and is the same on every read.
         token = self.signer.sign({"j": job.id}, math.ceil(job.expires_at), now=0)
         return f"{job.base_url}{download_path(job.id)}?token={token}"
-
-    def _cursor(self, last_seq: int, state: str | None) -> str:
-        return self.signer.sign({"c": last_seq, "s": state or ""}, _CURSOR_TTL_SECONDS,
-                                now=self.clock())
-
-    def _read_cursor(self, cursor: str, state: str | None) -> int:
-        try:
-            claims = self.signer.verify(cursor, now=self.clock())
-        except TokenExpired as exc:
-            raise BadCursor("this cursor expired; list the jobs again from the first page"
-                            ) from exc
-        except TokenInvalid as exc:
-            raise BadCursor("this cursor was not issued by this mock; pass nextCursor exactly "
-                            "as it was sent") from exc
-        if not isinstance(claims.get("c"), int) or claims.get("s") != (state or ""):
-            raise BadCursor("this cursor belongs to a listing with "
-                            f"state={claims.get('s') or '(any)'}; pass the same state as the "
-                            "first page")
-        return int(claims["c"])
 
     # -- time ------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from export_contract.filenames import pinned_media_types
+from export_contract.job_routes import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from export_contract.jobs import MANIFEST_NAME
 from export_contract.problems import TITLES
 from export_contract.responses import MAX_MANIFEST_HEADER_BYTES
@@ -21,7 +22,6 @@ from export_contract.settings import Settings
 from export_contract.spec import load_spec
 
 from .catalog import DEFAULT_EXTENSION
-from .job_handlers import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from .jobs import GONE_SCENARIO_SECONDS, SLOW_SCENARIO_MIN_SECONDS
 from .options import DEFAULT_JOB_SECONDS, DEFAULT_PORT, DEV_API_KEY, MockOptions
 from .scenario_middleware import documented_statuses

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -18,8 +17,15 @@ from export_contract.callback_urls import (
     refused_address,
     resolve_host,
 )
-from export_contract.filenames import content_disposition
-from export_contract.jobs import job_name, job_source_urls, job_zip_filename
+from export_contract.job_cursors import BadCursor
+from export_contract.job_routes import (
+    download_token_problem,
+    download_withdrawn,
+    no_such_job,
+    page_size,
+    zip_download_headers,
+)
+from export_contract.jobs import job_name, job_source_urls
 from export_contract.problems import ApiProblem
 from export_contract.responses import json_response
 from export_contract.settings import Settings
@@ -27,17 +33,14 @@ from export_contract.signing import TokenExpired, TokenInvalid
 
 from .blob_responses import blob_response
 from .handlers import request_base_url, stored_call
-from .job_links import BadCursor
 from .job_store import JobRecord
 from .jobs import Jobs
 from .storage import BlobUnreadable, StoredExport
 
-__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "JobHandlers"]
+__all__ = ["JobHandlers"]
 
 logger = logging.getLogger("reference_impl")
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
 # How long creating a job waits for DNS to say where its callback points.
 _RESOLVE_TIMEOUT_SECONDS = 5
 
@@ -65,7 +68,7 @@ class JobHandlers:
 
     async def list_export_jobs(self, limit: int | None = None, cursor: str | None = None,
                                state: str | None = None) -> Response:
-        size = min(DEFAULT_PAGE_SIZE if limit is None else limit, MAX_PAGE_SIZE)
+        size = page_size(limit)
         try:
             before = self.jobs.links.read_cursor(cursor, state) if cursor is not None else None
         except BadCursor as exc:
@@ -88,7 +91,7 @@ class JobHandlers:
                                    notice=self.jobs.links.event)
         record = await stored_call(delete)
         if record is None:
-            raise _no_such_job(job_id)
+            raise no_such_job(job_id)
         if record.state == "cancelled":
             self.jobs.runner.cancelled(job_id)
             self.jobs.sender.wake()
@@ -97,18 +100,12 @@ class JobHandlers:
     async def download_export_job(self, job_id: str, token: str) -> Response:
         try:
             zip_prefix = self.jobs.links.verify_download(job_id, token)
-        except TokenExpired as exc:
-            expired = datetime.fromtimestamp(exc.expired_at, tz=UTC)
-            raise _gone(f"This job's download expired at {expired:%Y-%m-%dT%H:%M:%SZ}; "
-                        "create the job again.") from exc
-        except TokenInvalid as exc:
-            raise ApiProblem(403, "This download URL's signature does not match; use the job's "
-                                  "downloadUrl exactly as the backend issued it.",
-                             title="Invalid download URL", slug="invalid-url") from exc
+        except (TokenExpired, TokenInvalid) as exc:
+            raise download_token_problem(exc, issuer="backend") from exc
         record = await stored_call(self.jobs.store.get, job_id, self.jobs.clock())
         if (record is None or record.state != "complete" or record.zip_sha256 is None
                 or record.zip_sha256[:32] != zip_prefix):
-            raise _gone("This job was deleted or its download expired; create the job again.")
+            raise download_withdrawn()
         return await self._zip_response(record)
 
     # -- helpers -----------------------------------------------------------------------------
@@ -116,7 +113,7 @@ class JobHandlers:
     async def _job(self, job_id: str) -> JobRecord:
         record = await stored_call(self.jobs.store.get, job_id, self.jobs.clock())
         if record is None:
-            raise _no_such_job(job_id)
+            raise no_such_job(job_id)
         return record
 
     async def _check_callback(self, url: str) -> None:
@@ -151,21 +148,10 @@ class JobHandlers:
             logger.error("the zip of job %s is unreadable: %s", record.id, exc)
             raise ApiProblem(500, "The job's zip is missing or damaged on the backend; create "
                                   "the job again.") from exc
-        headers = {"Content-Disposition": content_disposition(job_zip_filename(record.name)),
-                   "Cache-Control": "private, no-store"}
         # Resumed downloads (rule J6, SHOULD): Range, If-Range, a strong ETag.
         return blob_response(path, record.zip_size, blob.xxh3,
                              etag=f'"{record.zip_sha256[:32]}"', media_type="application/zip",
-                             headers=headers, request_headers=current_request.headers,
+                             headers=zip_download_headers(record.name),
+                             request_headers=current_request.headers,
                              chunk_bytes=self.settings.zip_chunk_bytes)
-
-
-def _no_such_job(job_id: str) -> ApiProblem:
-    shown = job_id if len(job_id) <= 64 else job_id[:64] + "…"
-    return ApiProblem(404, f"No export job has id {shown}; list the jobs with GET "
-                           "/viewer/exports/jobs.", title="Job not found")
-
-
-def _gone(detail: str) -> ApiProblem:
-    return ApiProblem(410, detail, title="Download gone", slug="gone")
 

@@ -11,26 +11,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from export_contract.job_cursors import issue_cursor, read_cursor
+from export_contract.job_routes import download_path, job_path
 from export_contract.jobs import job_body
-from export_contract.signing import TokenExpired, TokenInvalid, UrlSigner
+from export_contract.signing import TokenInvalid, UrlSigner
 
 from .job_store import JobRecord
 
-__all__ = ["CURSOR_TTL_SECONDS", "BadCursor", "JobLinks", "download_path", "job_path"]
-
-CURSOR_TTL_SECONDS = 86400
-
-
-class BadCursor(ValueError):
-    """A cursor this backend did not issue, issued for another filter, or expired."""
-
-
-def job_path(job_id: str) -> str:
-    return f"/viewer/exports/jobs/{job_id}"
-
-
-def download_path(job_id: str) -> str:
-    return f"{job_path(job_id)}/download"
+__all__ = ["JobLinks"]
 
 
 class JobLinks:
@@ -75,19 +63,8 @@ class JobLinks:
         return str(claims["h"])
 
     def cursor(self, last_seq: int, state: str | None) -> str:
-        return self.signer.sign({"c": last_seq, "s": state or ""}, CURSOR_TTL_SECONDS)
+        return issue_cursor(self.signer, last_seq, state)
 
     def read_cursor(self, cursor: str, state: str | None) -> int:
-        try:
-            claims = self.signer.verify(cursor)
-        except TokenExpired as exc:
-            raise BadCursor("this cursor expired; list the jobs again from the first page"
-                            ) from exc
-        except TokenInvalid as exc:
-            raise BadCursor("this cursor was not issued by this backend; pass nextCursor "
-                            "exactly as it was sent") from exc
-        if not isinstance(claims.get("c"), int) or claims.get("s") != (state or ""):
-            raise BadCursor("this cursor belongs to a listing with "
-                            f"state={claims.get('s') or '(any)'}; pass the same state as the "
-                            "first page")
-        return int(claims["c"])
+        """The position `cursor` continues after; raises BadCursor."""
+        return read_cursor(self.signer, cursor, state, issuer="backend")

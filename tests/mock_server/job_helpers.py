@@ -1,28 +1,17 @@
-"""Helpers for the mock's export-job tests: a clock tests move, polling, a webhook receiver."""
+"""Helpers for the mock's export-job tests: a clock tests move, an app, a client, requests."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import httpx
-import uvicorn
 from mock_helpers import API_KEY, client_for
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
-from export_contract.serving import base_url_of, bind_socket
 from export_contract.settings import Settings
 from mock_server import MockApp, MockOptions, create_mock_app
-
-T = TypeVar("T")
 
 JOBS = "/viewer/exports/jobs"
 # Webhook retries in milliseconds rather than minutes.
@@ -81,65 +70,3 @@ async def get(client: httpx.AsyncClient, job_id: str) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     job: dict[str, Any] = response.json()
     return job
-
-
-async def until(probe: Callable[[], Awaitable[T]], done: Callable[[T], bool], *,
-                timeout: float = 10.0, what: str = "the condition") -> T:
-    """Call `probe` until `done(result)`, or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await probe()
-        if done(result):
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout} s; last: {result!r}")
-        await asyncio.sleep(0.02)
-
-
-# -- a webhook receiver on a loopback port -------------------------------------------------
-
-@dataclass
-class Delivery:
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class Receiver:
-    """Records deliveries and answers the scripted statuses in order (then 200)."""
-
-    url: str
-    deliveries: list[Delivery] = field(default_factory=list)
-    statuses: list[int] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle(self, request: Request) -> Response:
-        body = await request.body()
-        with self._lock:
-            self.deliveries.append(Delivery(dict(request.headers), body))
-            status = self.statuses.pop(0) if self.statuses else 200
-        return Response(status_code=status)
-
-    async def received(self, count: int, timeout: float = 10.0) -> list[Delivery]:
-        async def probe() -> list[Delivery]:
-            with self._lock:
-                return list(self.deliveries)
-
-        return await until(probe, lambda got: len(got) >= count, timeout=timeout,
-                           what=f"{count} webhook deliveries")
-
-
-@contextlib.contextmanager
-def webhook_receiver() -> Iterator[Receiver]:
-    sock = bind_socket("127.0.0.1", 0)
-    receiver = Receiver(url=base_url_of(sock, "/hooks/exports"))
-    app = Starlette(routes=[Route("/hooks/exports", receiver.handle, methods=["POST"])])
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        yield receiver
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()

@@ -9,9 +9,11 @@ import zipfile
 import httpx
 import pytest
 from click.testing import CliRunner
-from job_helpers import JOBS, items, until, webhook_receiver
+from job_helpers import JOBS, items
+from job_waits import until
 from mock_helpers import MISSING_URL, PDF_URL
 from server_processes import ServerProcess
+from webhook_receivers import webhook_receiver
 
 from export_contract.webhook_signing import verify_webhook
 from export_contract_cli import main

@@ -6,7 +6,8 @@ import json
 
 import httpx
 import pytest
-from job_helpers import JOBS, Clock, create, get, items, job_app, job_client, until
+from job_helpers import JOBS, Clock, create, get, items, job_app, job_client
+from job_waits import until
 from mock_helpers import MISSING_URL, PDF_URL, TEXT_URL
 
 from export_contract.settings import Settings

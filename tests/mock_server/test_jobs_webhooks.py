@@ -6,8 +6,10 @@ import json
 
 import httpx
 import pytest
-from job_helpers import JOBS, Clock, create, get, job_app, job_client, until, webhook_receiver
+from job_helpers import JOBS, Clock, create, get, job_app, job_client
+from job_waits import until
 from mock_helpers import API_KEY, MISSING_URL, PDF_URL, client_for
+from webhook_receivers import webhook_receiver
 
 from export_contract.settings import Settings
 from export_contract.webhook_signing import SignatureMismatch, verify_webhook

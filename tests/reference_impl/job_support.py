@@ -1,27 +1,17 @@
-"""Helpers for the export-job tests: an app with its lifespan running, polling, a receiver."""
+"""Helpers for the export-job tests: an app with its lifespan running, a job's end."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import dataclasses
-import threading
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
-import uvicorn
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+from job_waits import until
 
-from export_contract.serving import base_url_of, bind_socket
 from export_contract.settings import Settings
-
-T = TypeVar("T")
 
 KEY = "job-test-key-0123456789"
 JOBS = "/viewer/exports/jobs"
@@ -68,19 +58,6 @@ async def job_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def until(probe: Callable[[], Awaitable[T]], done: Callable[[T], bool], *,
-                timeout: float = 15.0, what: str = "the condition") -> T:
-    """Call `probe` until `done(result)`, or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await probe()
-        if done(result):
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout} s; last: {result!r}")
-        await asyncio.sleep(0.02)
-
-
 async def ended(client: httpx.AsyncClient, job_id: str, *, timeout: float = 15.0
                 ) -> dict[str, Any]:
     """The job once it has left `processing`."""
@@ -104,64 +81,3 @@ async def register(client: httpx.AsyncClient, url: str, content: bytes, *,
 
 def items(*urls: str) -> dict[str, Any]:
     return {"items": [{"sourceFileUrl": url} for url in urls]}
-
-
-# -- a webhook receiver ------------------------------------------------------------------------
-
-@dataclass
-class Delivery:
-    headers: dict[str, str]
-    body: bytes
-    received_at: float
-
-
-@dataclass
-class Receiver:
-    """A webhook receiver on a free loopback port: records deliveries, answers as scripted."""
-
-    url: str
-    deliveries: list[Delivery] = field(default_factory=list)
-    # Statuses to answer, in order; once used up, 200.
-    statuses: list[int] = field(default_factory=list)
-    # While set, requests wait (up to 10 s) before being answered.
-    hold: threading.Event = field(default_factory=threading.Event)
-    released: threading.Event = field(default_factory=threading.Event)
-    _changed: threading.Condition = field(default_factory=threading.Condition)
-
-    def wait_for(self, count: int, timeout: float = 15.0) -> list[Delivery]:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while len(self.deliveries) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"{count} deliveries expected within {timeout} s, got "
-                                         f"{len(self.deliveries)}")
-                self._changed.wait(left)
-            return list(self.deliveries)
-
-    async def handle(self, request: Request) -> Response:
-        body = await request.body()
-        with self._changed:
-            self.deliveries.append(Delivery(dict(request.headers), body, time.time()))
-            status = self.statuses.pop(0) if self.statuses else 200
-            self._changed.notify_all()
-        if self.hold.is_set():
-            await asyncio.get_running_loop().run_in_executor(None, self.released.wait, 10)
-        return Response(status_code=status)
-
-
-@contextlib.contextmanager
-def webhook_receiver() -> Iterator[Receiver]:
-    sock = bind_socket("127.0.0.1", 0)
-    receiver = Receiver(url=base_url_of(sock, "/hooks/exports"))
-    app = Starlette(routes=[Route("/hooks/exports", receiver.handle, methods=["POST"])])
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        yield receiver
-    finally:
-        receiver.released.set()
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()

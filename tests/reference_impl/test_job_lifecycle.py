@@ -11,7 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
-from job_support import JOBS, KEY, ended, items, job_client, job_settings, register, until
+from job_support import JOBS, KEY, ended, items, job_client, job_settings, register
+from job_waits import until
 from openapi_schema_validator import OAS30Validator
 
 from export_contract.settings import Settings

@@ -11,16 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from job_support import (
-    JOBS,
-    Receiver,
-    ended,
-    items,
-    job_client,
-    job_settings,
-    register,
-    webhook_receiver,
-)
+from job_support import JOBS, ended, items, job_client, job_settings, register
+from webhook_receivers import Receiver, webhook_receiver
 
 from export_contract.settings import Settings
 from export_contract.webhook_signing import SignatureMismatch, verify_webhook
