@@ -1,5 +1,5 @@
-"""Fixtures shared by every test package (settings, in-process apps, HTTP clients), and the
-rule that leaves `timing` tests out of a run unless asked for."""
+"""Fixtures shared by every test package (settings, in-process apps, HTTP clients, a headless
+browser), and the rule that leaves `timing` tests out of a run unless asked for."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import re
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from browsers import chromium
 from postgres_server import PostgresServer, find_pg_bin
 from s3_server import S3Server
 
@@ -59,6 +61,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if timing:
         config.hook.pytest_deselected(items=timing)
         items[:] = [item for item in items if item.get_closest_marker("timing") is None]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for one test module (`browser` tests; skipped where none is installed)."""
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.server
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from browsers import open_page
 from mock_helpers import ARCHIVED_PDF_URL, MISSING_URL, PDF_URL, TEXT_URL
 from server_processes import ServerProcess
 
@@ -25,25 +25,10 @@ from mock_server import DEV_API_KEY
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 README_IMAGE = ROOT / "images" / "mock-console.png"
 TIMEOUT_MS = 20_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("no Chromium installed (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="Playwright for Python is not installed")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -54,16 +39,12 @@ def mock() -> Iterator[ServerProcess]:
 
 @pytest.fixture
 def page(browser: Any, mock: ServerProcess) -> Iterator[Any]:
-    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
-    opened = context.new_page()
-    opened.set_default_timeout(TIMEOUT_MS)
-    opened.problems = []
-    opened.on("pageerror", lambda error: opened.problems.append(str(error)))
-    httpx.post(_root(mock) + "/__mock/reset", timeout=10).raise_for_status()
-    opened.goto(_root(mock) + "/")
-    opened.wait_for_selector("#scenario-list button.arm")
-    yield opened
-    context.close()
+    with open_page(browser, width=1280, accept_downloads=True) as opened:
+        opened.set_default_timeout(TIMEOUT_MS)
+        httpx.post(_root(mock) + "/__mock/reset", timeout=10).raise_for_status()
+        opened.goto(_root(mock) + "/")
+        opened.wait_for_selector("#scenario-list button.arm")
+        yield opened
 
 
 @pytest.fixture

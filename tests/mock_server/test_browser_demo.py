@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import functools
 import http.server
-import shutil
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from browsers import open_page
 from mock_helpers import PDF_URL, TEXT_URL
 from server_processes import ServerProcess
 
@@ -29,23 +29,8 @@ from mock_server.content import generate
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
 STATIC = Path(__file__).resolve().parents[2] / "mock_server" / "static"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("no Chromium installed (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="Playwright for Python is not installed")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -76,13 +61,9 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture
 def page(browser: Any, mock: ServerProcess) -> Iterator[Any]:
-    context = browser.new_context(accept_downloads=True, viewport={"width": 900, "height": 900})
-    opened = context.new_page()
-    opened.problems = []
-    opened.on("pageerror", lambda error: opened.problems.append(str(error)))
-    httpx.post(_root(mock) + "/__mock/reset", timeout=10).raise_for_status()
-    yield opened
-    context.close()
+    with open_page(browser, width=900, accept_downloads=True) as opened:
+        httpx.post(_root(mock) + "/__mock/reset", timeout=10).raise_for_status()
+        yield opened
 
 
 def _root(mock: ServerProcess) -> str:
