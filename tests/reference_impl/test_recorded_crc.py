@@ -24,8 +24,11 @@ def _register(store: ExportStore, content: bytes = CONTENT) -> None:
                    content_type="application/pdf", max_bytes=1 << 20)
 
 
-def _forget_crcs(data_dir: Path) -> None:
-    """The state migration 3 leaves exports registered before CRCs were recorded in."""
+def _registered_before_crcs(data_dir: Path) -> None:
+    """The export registered, then its CRC forgotten: the state migration 3 leaves exports
+    registered before CRCs were recorded in."""
+    with ExportStore(data_dir) as store:
+        _register(store)
     db = sqlite3.connect(data_dir / "exports.sqlite3")
     try:
         db.execute("UPDATE exports SET crc32 = NULL")
@@ -42,9 +45,7 @@ def test_registration_records_the_crc32_of_the_bytes(tmp_path: Path) -> None:
 
 
 def test_an_export_without_a_crc_gets_it_computed_once_and_recorded(tmp_path: Path) -> None:
-    with ExportStore(tmp_path) as store:
-        _register(store)
-    _forget_crcs(tmp_path)
+    _registered_before_crcs(tmp_path)
     with ExportStore(tmp_path) as store:
         old = store.get(URL)
         assert old is not None and old.crc32 is None
@@ -54,9 +55,7 @@ def test_an_export_without_a_crc_gets_it_computed_once_and_recorded(tmp_path: Pa
 
 
 def test_a_damaged_blob_is_found_when_its_crc_is_computed(tmp_path: Path) -> None:
-    with ExportStore(tmp_path) as store:
-        _register(store)
-    _forget_crcs(tmp_path)
+    _registered_before_crcs(tmp_path)
     with ExportStore(tmp_path) as store:
         old = store.get(URL)
         assert old is not None
@@ -68,9 +67,7 @@ def test_a_damaged_blob_is_found_when_its_crc_is_computed(tmp_path: Path) -> Non
 @pytest.mark.anyio
 async def test_a_batch_zip_of_old_exports_has_right_crcs(settings: Settings) -> None:
     assert settings.data_dir is not None
-    with ExportStore(settings.data_dir) as store:
-        _register(store)
-    _forget_crcs(settings.data_dir)
+    _registered_before_crcs(settings.data_dir)
     transport = httpx.ASGITransport(app=create_app(settings))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver/api",
                                  headers={"x-api-key": settings.api_keys[0]}) as client:
