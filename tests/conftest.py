@@ -8,7 +8,7 @@ import re
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import httpx
 import pytest
@@ -70,18 +70,30 @@ def browser() -> Iterator[Any]:
         yield launched
 
 
+class _Server(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+ServerT = TypeVar("ServerT", bound=_Server)
+
+
+def _running(server: ServerT) -> Iterator[ServerT]:
+    """The body of a session fixture: ``server`` started, and stopped whatever happened."""
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """One PostgreSQL server for the session (`.ci/run` installs it; required, not skipped)."""
     bin_dir = find_pg_bin()
     if bin_dir is None:
         pytest.fail("PostgreSQL is not installed: apt-get install postgresql (.ci/run does)")
-    server = PostgresServer(bin_dir)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _running(PostgresServer(bin_dir))
 
 
 @pytest.fixture
@@ -94,12 +106,7 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Server]:
     """One S3 API (moto's server mode) for the session, on a free loopback port."""
-    server = S3Server()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _running(S3Server())
 
 
 @pytest.fixture
