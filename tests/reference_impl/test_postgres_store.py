@@ -9,9 +9,10 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
-from job_support import JOBS, ended, items, job_client, job_settings, register
+from job_support import ended, job_client, job_settings, register
 
 from export_contract.settings import Settings
 from reference_impl import job_runner
@@ -97,17 +98,16 @@ def test_a_postgres_url_that_cannot_connect_says_so(tmp_path: Path) -> None:
 
 
 @pytest.mark.anyio
-async def test_jobs_and_downloads_run_on_postgres(tmp_path: Path, postgres_url: str) -> None:
-    settings = job_settings(Settings(data_dir=tmp_path / "data", database_url=postgres_url,
-                                     blob_store=str(tmp_path / "blobs"),
-                                     url_secret=b"test-url-signing-secret-32-bytes"))
-    async with job_client(settings) as client:
+async def test_jobs_and_downloads_run_on_postgres(tmp_path: Path, postgres_url: str,
+                                                  settings: Settings,
+                                                  completed_job: Any) -> None:
+    on_postgres = job_settings(settings, database_url=postgres_url,
+                               blob_store=str(tmp_path / "blobs"))
+    async with job_client(on_postgres) as client:
         await register(client, URL, b"%PDF-1.4 served")
         single = await client.post("/viewer/exports/download", json={"sourceFileUrl": URL})
         assert single.status_code == 200 and single.content == b"%PDF-1.4 served"
-        job = (await client.post(JOBS, json=items(URL, URL))).json()
-        done = await ended(client, job["id"])
-        assert done["state"] == "complete", done
+        done = await completed_job(client, URL, URL)
         response = await client.get(done["downloadUrl"], headers={"x-api-key": ""})
         with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
             assert archive.read("q3.pdf") == b"%PDF-1.4 served"
@@ -235,12 +235,11 @@ def test_a_job_stopped_unfinished_is_released_for_another_instance(
 
 @pytest.mark.anyio
 async def test_a_job_whose_lease_expires_unrenewed_is_finished_by_another_instance(
-        tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, postgres_url: str, settings: Settings,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(job_runner, "LEASE_SECONDS", 0.5)
     blobs = tmp_path / "blobs"
-    settings = job_settings(Settings(data_dir=tmp_path / "data", database_url=postgres_url,
-                                     blob_store=str(blobs),
-                                     url_secret=b"test-url-signing-secret-32-bytes"))
+    shared = job_settings(settings, database_url=postgres_url, blob_store=str(blobs))
     # An instance that claimed the job and then hung: its process (session) stays alive, so
     # only the lease's expiry hands the job on.
     with _store(tmp_path, "hung", postgres_url, blobs) as hung:
@@ -249,7 +248,7 @@ async def test_a_job_whose_lease_expires_unrenewed_is_finished_by_another_instan
         [job_id] = _new_jobs(JobStore(hung), 1, hung.process_name)
         assert JobStore(hung).claim(hung.process_name, now=time.time(), lease_seconds=0.5,
                                     limit=1) == [job_id]
-        async with job_client(settings) as client:
+        async with job_client(shared) as client:
             done = await ended(client, job_id)
         assert done["state"] == "complete", done
         record = JobStore(hung).get(job_id, time.time())
