@@ -62,6 +62,8 @@ _KEYS: dict[str, tuple[str, type | tuple[type, ...]]] = {
     "callback-base-url": ("callback_base_url", str),
     "webhook-retry-wait": ("webhook_retry_wait", (int, float)),
 }
+# Secrets are better kept out of files: key -> option field read from the variable it names.
+_ENV_KEYS = {"api-key-env": "api_key", "webhook-secret-env": "webhook_secret"}
 _ALIASES = {"source-url": "source-urls"}
 _OUTPUTS = ("junit_xml", "report")
 
@@ -92,20 +94,11 @@ def read_config(path: Path, environ: Mapping[str, str] | None = None) -> dict[st
         key = _ALIASES.get(raw_key.replace("_", "-"), raw_key.replace("_", "-"))
         if key == "verify":
             continue
-        if key == "api-key-env":
-            if not isinstance(value, str) or not env.get(value):
-                raise VerifyUsageError(f"config {path}: api-key-env names {value!r}, which is "
-                                       "not set in the environment")
-            values["api_key"] = env[value]
-            continue
-        if key == "webhook-secret-env":
-            if not isinstance(value, str) or not env.get(value):
-                raise VerifyUsageError(f"config {path}: webhook-secret-env names {value!r}, "
-                                       "which is not set in the environment")
-            values["webhook_secret"] = env[value]
+        if key in _ENV_KEYS:
+            values[_ENV_KEYS[key]] = _from_env(path, key, value, env)
             continue
         if key not in _KEYS:
-            known = ", ".join(sorted([*_KEYS, "api-key-env", "webhook-secret-env"]))
+            known = ", ".join(sorted([*_KEYS, *_ENV_KEYS]))
             raise VerifyUsageError(f"config {path}: unknown key {raw_key!r} (known: {known})")
         field, kind = _KEYS[key]
         if kind is list and isinstance(value, str):
@@ -119,6 +112,14 @@ def read_config(path: Path, environ: Mapping[str, str] | None = None) -> dict[st
             value = tuple(value)
         values[field] = value
     return values
+
+
+def _from_env(path: Path, key: str, name: object, env: Mapping[str, str]) -> str:
+    """The value of the environment variable a ``*-env`` key names; it must be set."""
+    if not isinstance(name, str) or not env.get(name):
+        raise VerifyUsageError(f"config {path}: {key} names {name!r}, which is not set in the "
+                               "environment")
+    return env[name]
 
 
 def settings_from(config: Mapping[str, Any], flags: Mapping[str, Any]) -> VerifySettings:

@@ -18,22 +18,15 @@ from mock_server.options import (
     mock_settings,
 )
 
-from .options import (
-    address_options,
-    auth_options,
-    connection_options,
-    cors_option,
-    exported_url_options,
-    max_items_option,
-    overrides_from,
-)
+from . import options as shared
+from .running import serve_until_stopped, usage_errors
 
 __all__ = ["mock"]
 
 
 @click.command()
-@address_options(DEFAULT_PORT)
-@auth_options(f"default: the development key {DEV_API_KEY}")
+@shared.address_options(DEFAULT_PORT)
+@shared.auth_options(f"default: the development key {DEV_API_KEY}")
 @click.option("--fixtures", type=click.Path(exists=True, path_type=Path),
               help="A folder, or a YAML/JSON file, of named exports to serve.")
 @click.option("--strict", is_flag=True,
@@ -42,9 +35,9 @@ __all__ = ["mock"]
               type=click.IntRange(min=0), help="Milliseconds added to every API response.")
 @click.option("--seed", default=0, show_default=True, type=int,
               help="Changes the bytes of generated files (same seed, same bytes).")
-@cors_option
-@max_items_option
-@exported_url_options("https://mock.example.com/api")
+@shared.cors_option
+@shared.max_items_option
+@shared.exported_url_options("https://mock.example.com/api")
 @click.option("--quiet", is_flag=True, help="No log line per request.")
 @click.option("--admin-origin", "admin_origins", multiple=True,
               help="A web page origin, besides the mock's own, allowed to use /__mock "
@@ -58,31 +51,20 @@ __all__ = ["mock"]
               type=click.FloatRange(min=0, max=MAX_JOB_SECONDS),
               help="How long an export job stays processing (a request may ask for another "
                    "duration with 'Prefer: job-duration=N').")
-@click.option("--job-ttl", metavar="DURATION",
-              help="How long a complete job's zip stays downloadable, e.g. 24h, 90s "
-                   "(default 24h; $EXPORT_JOB_TTL_SECONDS).")
-@click.option("--webhook-secret", metavar="SECRET",
-              help="Signs job webhooks (default: the development secret "
-                   f"{DEV_WEBHOOK_SECRET.decode()}; $EXPORT_WEBHOOK_SECRET).")
-@connection_options
+@shared.job_ttl_option("24h, 90s")
+@shared.webhook_secret_option(f"the development secret {DEV_WEBHOOK_SECRET.decode()}")
+@shared.connection_options
 def mock(fixtures: Path | None, strict: bool, latency_ms: int, seed: int, quiet: bool,
          admin_origins: tuple[str, ...], max_upload_total: int | None, job_seconds: float,
          **flags: Any) -> None:
     """Run the mock server: generated exports, scenarios on demand, a demo page."""
     from mock_server.server import serve_mock
 
-    try:
-        settings = mock_settings(overrides_from(**flags))
+    with usage_errors():
+        settings = mock_settings(shared.overrides_from(**flags))
         options = MockOptions(fixtures=fixtures, strict=strict, latency_ms=latency_ms, seed=seed,
                               log_requests=not quiet, admin_origins=admin_origins,
                               job_seconds=job_seconds)
         if max_upload_total is not None:
             options = dataclasses.replace(options, max_upload_total_bytes=max_upload_total)
-    except (OSError, ValueError) as exc:
-        raise click.UsageError(str(exc)) from exc
-    try:
-        serve_mock(settings, options, echo=click.echo)
-    except (OSError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    except KeyboardInterrupt:
-        pass
+    serve_until_stopped(lambda: serve_mock(settings, options, echo=click.echo))

@@ -15,7 +15,8 @@ import click
 from export_contract.server_settings import Overrides
 
 __all__ = ["address_options", "auth_options", "connection_options", "cors_option",
-           "exported_url_options", "max_items_option", "overrides_from"]
+           "exported_url_options", "job_ttl_option", "max_items_option", "overrides_from",
+           "webhook_secret_option"]
 
 Command = Callable[..., Any]
 Decorator = Callable[[Command], Command]
@@ -75,6 +76,19 @@ def exported_url_options(example_base: str) -> Decorator:
         click.option("--public-url",
                      help=f"Base URL for exported URLs, e.g. {example_base}."),
     )
+
+
+def job_ttl_option(examples: str) -> Decorator:
+    """--job-ttl, a duration such as those in `examples`."""
+    return click.option("--job-ttl", metavar="DURATION",
+                        help=f"How long a complete job's zip stays downloadable, e.g. {examples} "
+                             "(default 24h; $EXPORT_JOB_TTL_SECONDS).")
+
+
+def webhook_secret_option(default: str) -> Decorator:
+    """--webhook-secret, which signs the server's webhooks; `default` says what does without it."""
+    return click.option("--webhook-secret", metavar="SECRET",
+                        help=f"Signs job webhooks (default: {default}; $EXPORT_WEBHOOK_SECRET).")
 
 
 connection_options: Decorator = _stacked(

@@ -1,5 +1,5 @@
-"""Fixtures shared by every test package (settings, in-process apps, HTTP clients), and the
-rule that leaves `timing` tests out of a run unless asked for."""
+"""Fixtures shared by every test package (settings, in-process apps, HTTP clients, a headless
+browser), and the rule that leaves `timing` tests out of a run unless asked for."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import re
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
 import httpx
 import pytest
+from browsers import chromium
 from postgres_server import PostgresServer, find_pg_bin
 from s3_server import S3Server
 
@@ -61,18 +63,37 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if item.get_closest_marker("timing") is None]
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for one test module (`browser` tests; skipped where none is installed)."""
+    with chromium() as launched:
+        yield launched
+
+
+class _Server(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+ServerT = TypeVar("ServerT", bound=_Server)
+
+
+def _running(server: ServerT) -> Iterator[ServerT]:
+    """The body of a session fixture: ``server`` started, and stopped whatever happened."""
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """One PostgreSQL server for the session (`.ci/run` installs it; required, not skipped)."""
     bin_dir = find_pg_bin()
     if bin_dir is None:
         pytest.fail("PostgreSQL is not installed: apt-get install postgresql (.ci/run does)")
-    server = PostgresServer(bin_dir)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _running(PostgresServer(bin_dir))
 
 
 @pytest.fixture
@@ -85,12 +106,7 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Server]:
     """One S3 API (moto's server mode) for the session, on a free loopback port."""
-    server = S3Server()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _running(S3Server())
 
 
 @pytest.fixture

@@ -9,10 +9,8 @@ import {
   filenameFromContentDisposition,
   saveBlob,
 } from "../export-client.js";
+import { BASE, PDF, TXT, jsonResponse, problemResponse, rejection } from "./helpers.mjs";
 
-const BASE = "https://backend.example.com/api";
-const PDF = "https://canvas.example.com/files/floor-plan.pdf";
-const TXT = "https://canvas.example.com/files/r%C3%A9sum%C3%A9.txt";
 const MISSING = "https://canvas.example.com/archive/floor-plan.pdf";
 
 /**
@@ -35,26 +33,9 @@ function fakeFetch(makeResponse) {
   return fetchImpl;
 }
 
-function problem(status, detail, headers = {}) {
-  const body = { type: "about:blank", title: "Error", status, detail, success: false };
-  return () => new Response(JSON.stringify(body), {
-    status,
-    headers: { "Content-Type": "application/problem+json", ...headers },
-  });
-}
-
-function json(body, status = 200) {
-  return () => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
-}
-
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail("expected a rejection");
-}
+// fakeFetch() takes a response factory: each call gets a fresh one.
+const problem = (status, detail, headers) => () => problemResponse(status, detail, headers);
+const json = (body, status) => () => jsonResponse(body, status);
 
 describe("filenameFromContentDisposition", () => {
   const cases = [

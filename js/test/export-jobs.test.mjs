@@ -10,11 +10,16 @@ import {
   startExportJob,
   waitForExportJob,
 } from "../export-client.js";
+import {
+  BASE,
+  PDF,
+  TXT,
+  jsonResponse as json,
+  problemResponse as problem,
+  rejection,
+} from "./helpers.mjs";
 
-const BASE = "https://backend.example.com/api";
 const JOBS = `${BASE}/viewer/exports/jobs`;
-const PDF = "https://canvas.example.com/files/floor-plan.pdf";
-const TXT = "https://canvas.example.com/files/r%C3%A9sum%C3%A9.txt";
 const ZIP_URL = "https://backend.example.com/api/viewer/exports/jobs/j1/download?token=t";
 
 function job(changes = {}) {
@@ -41,18 +46,6 @@ const complete = (changes = {}) => job({
   ...changes,
 });
 
-function json(body, status = 200, headers = {}) {
-  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
-}
-
-function problem(status, detail, headers = {}) {
-  const body = { type: "about:blank", title: "Error", status, detail, success: false };
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { "Content-Type": "application/problem+json", ...headers },
-  });
-}
-
 /** A fake fetch answering each call with the next of `answers` (the last one repeats). */
 function scripted(...answers) {
   const calls = [];
@@ -64,15 +57,6 @@ function scripted(...answers) {
   };
   fetchImpl.calls = calls;
   return fetchImpl;
-}
-
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail("expected a rejection");
 }
 
 /** Lets pending promise callbacks run (setImmediate is not faked). */

@@ -13,6 +13,12 @@ import ast
 from pathlib import Path
 
 import pytest
+from breakage_runs import (
+    BreakageReports,
+    assert_fails_exactly_its_rules,
+    assert_plain_gate_lets_through,
+    each_breakage,
+)
 from broken import API_KEY, BREAKAGES, SOURCE_URLS, Breakage, make_backend
 from independent_backend_runs import summary
 
@@ -31,46 +37,30 @@ SHOULD_BREAKAGES = [b for b in BREAKAGES if b.level == "SHOULD"]
 LENIENT_BREAKAGES = [b for b in BREAKAGES if b.level != "MUST"]
 # Exported URLs are fetched again at once (U6 is judged with its own breakage's 3 s).
 QUICK = {"url_revisit_seconds": 0.0}
+Reports = BreakageReports[Breakage]
 
 
-class Reports:
-    """Verify reports by (breakage name or ``None`` for the correct backend, strict, profile)."""
-
-    def __init__(self) -> None:
-        self._reports: dict[tuple[str | None, bool, str], VerifyReport] = {}
-
-    def get(self, breakage: Breakage | None, *, strict: bool,
-            profile: str = "contract") -> VerifyReport:
-        name = None if breakage is None else breakage.name
-        key = (name, strict, profile)
-        if key not in self._reports:
-            extra = {**QUICK, **dict(breakage.options if breakage is not None else ())}
-            options = VerifyOptions(
-                base_url=BASE_URL,
-                app=make_backend(name),
-                api_key=API_KEY,
-                source_urls=SOURCE_URLS,
-                origin=ORIGIN,
-                strict=strict,
-                profile=profile,  # type: ignore[arg-type]
-                max_examples=MAX_EXAMPLES,
-                seed=SEED,
-                **extra,  # type: ignore[arg-type]
-            )
-            self._reports[key] = run_verify(options)
-        return self._reports[key]
-
-    def gating(self, breakage: Breakage) -> VerifyReport:
-        """The run that must catch ``breakage``: plain for MUST rules, ``--strict`` for SHOULD,
-        ``--profile reference`` for REF."""
-        if breakage.level == "REF":
-            return self.get(breakage, strict=False, profile="reference")
-        return self.get(breakage, strict=breakage.level == "SHOULD")
+def _run(breakage: Breakage | None, strict: bool, profile: str) -> VerifyReport:
+    name = None if breakage is None else breakage.name
+    extra = {**QUICK, **dict(breakage.options if breakage is not None else ())}
+    options = VerifyOptions(
+        base_url=BASE_URL,
+        app=make_backend(name),
+        api_key=API_KEY,
+        source_urls=SOURCE_URLS,
+        origin=ORIGIN,
+        strict=strict,
+        profile=profile,  # type: ignore[arg-type]
+        max_examples=MAX_EXAMPLES,
+        seed=SEED,
+        **extra,  # type: ignore[arg-type]
+    )
+    return run_verify(options)
 
 
 @pytest.fixture(scope="module")
 def reports() -> Reports:
-    return Reports()
+    return BreakageReports(_run)
 
 
 def test_verify_passes_independent_correct_backend_in_strict_mode(reports: Reports) -> None:
@@ -90,25 +80,16 @@ def test_verify_passes_independent_correct_backend_in_strict_mode(reports: Repor
                     "404 or 405); pass --jobs to require them"}
 
 
-@pytest.mark.parametrize("breakage", BREAKAGES, ids=[b.id for b in BREAKAGES])
+@each_breakage(BREAKAGES)
 def test_verify_fails_exactly_the_rules_a_breakage_breaks(reports: Reports,
                                                            breakage: Breakage) -> None:
-    report = reports.gating(breakage)
-
-    assert report.exit_code == 1, f"{breakage.description}: not caught\n{summary(report)}"
-    assert set(report.failed_rule_ids) == {breakage.rule, *breakage.also}, (
-        f"{breakage.description}: wrong rules\n{summary(report)}")
+    assert_fails_exactly_its_rules(reports.gating(breakage), breakage)
 
 
-@pytest.mark.parametrize("breakage", LENIENT_BREAKAGES, ids=[b.id for b in LENIENT_BREAKAGES])
+@each_breakage(LENIENT_BREAKAGES)
 def test_plain_gate_passes_should_and_ref_breakages(reports: Reports,
                                                      breakage: Breakage) -> None:
-    report = reports.get(breakage, strict=False)
-
-    assert report.exit_code == 0, summary(report)
-    if breakage.level == "SHOULD":
-        # Not hidden either: the breach is reported as a warning.
-        assert breakage.rule in report.warned_rule_ids, summary(report)
+    assert_plain_gate_lets_through(reports.get(breakage, strict=False), breakage)
 
 
 def test_every_check_fails_on_some_broken_backend(reports: Reports) -> None:

@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from breakage_runs import (
+    BreakageReports,
+    assert_fails_exactly_its_rules,
+    assert_plain_gate_lets_through,
+    each_breakage,
+)
 from broken.job_breakages import JOB_BREAKAGES, JobBreakage
 from independent_backend_runs import summary
 
@@ -29,6 +36,7 @@ BASE_URL = "http://testserver/api"
 JOB_RULES = tuple(f"J{n}" for n in range(1, 9))
 SEED = 20261125
 SHOULD_BREAKAGES = [b for b in JOB_BREAKAGES if b.level == "SHOULD"]
+Reports = BreakageReports[JobBreakage]
 
 
 def _settings(data_dir: Path, breakage: JobBreakage | None) -> Settings:
@@ -39,46 +47,35 @@ def _settings(data_dir: Path, breakage: JobBreakage | None) -> Settings:
     return dataclasses.replace(settings, **dict(breakage.settings if breakage else ()))
 
 
-class Reports:
-    """One verify report per (breakage, strict, profile), computed on first use."""
+def _runner(root: Path) -> Callable[[JobBreakage | None, bool, str], VerifyReport]:
+    """Runs verify against a fresh reference (its own data dir below ``root``) with the
+    breakage's settings, layer and patches."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._reports: dict[tuple[str | None, bool, str], VerifyReport] = {}
+    def run(breakage: JobBreakage | None, strict: bool, profile: str) -> VerifyReport:
+        data_dir = Path(tempfile.mkdtemp(dir=root))
+        register_samples(ExportStore(data_dir))
+        app = create_app(_settings(data_dir, breakage))
+        if breakage is not None and breakage.wrap is not None:
+            app = breakage.wrap(app)
+        extra: dict[str, Any] = {"webhook_retry_wait": 10.0,
+                                 **dict(breakage.options if breakage else ())}
+        options = VerifyOptions(
+            base_url=BASE_URL, app=app, api_key=API_KEY,
+            source_urls=tuple(s.source_file_url for s in SAMPLES[:3]),
+            strict=strict, profile=profile,  # type: ignore[arg-type]
+            checks=JOB_RULES, max_examples=2, seed=SEED, jobs=True,
+            webhook_secret=WEBHOOK_SECRET, **extra)
+        if breakage is None:
+            return run_verify(options)
+        with breakage.patches():
+            return run_verify(options)
 
-    def get(self, breakage: JobBreakage | None, *, strict: bool,
-            profile: str = "contract") -> VerifyReport:
-        key = (breakage.name if breakage else None, strict, profile)
-        if key not in self._reports:
-            data_dir = Path(tempfile.mkdtemp(dir=self.root))
-            register_samples(ExportStore(data_dir))
-            app = create_app(_settings(data_dir, breakage))
-            if breakage is not None and breakage.wrap is not None:
-                app = breakage.wrap(app)
-            extra: dict[str, Any] = {"webhook_retry_wait": 10.0,
-                                     **dict(breakage.options if breakage else ())}
-            options = VerifyOptions(
-                base_url=BASE_URL, app=app, api_key=API_KEY,
-                source_urls=tuple(s.source_file_url for s in SAMPLES[:3]),
-                strict=strict, profile=profile,  # type: ignore[arg-type]
-                checks=JOB_RULES, max_examples=2, seed=SEED, jobs=True,
-                webhook_secret=WEBHOOK_SECRET, **extra)
-            if breakage is None:
-                self._reports[key] = run_verify(options)
-            else:
-                with breakage.patches():
-                    self._reports[key] = run_verify(options)
-        return self._reports[key]
-
-    def gating(self, breakage: JobBreakage) -> VerifyReport:
-        if breakage.level == "REF":
-            return self.get(breakage, strict=False, profile="reference")
-        return self.get(breakage, strict=breakage.level == "SHOULD")
+    return run
 
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> Reports:
-    return Reports(tmp_path_factory.mktemp("broken-jobs"))
+    return BreakageReports(_runner(tmp_path_factory.mktemp("broken-jobs")))
 
 
 def test_reference_passes_every_job_check_strictly(reports: Reports) -> None:
@@ -88,23 +85,16 @@ def test_reference_passes_every_job_check_strictly(reports: Reports) -> None:
     assert {c.id: c.status for c in report.checks if c.status != "PASS"} == {}
 
 
-@pytest.mark.parametrize("breakage", JOB_BREAKAGES, ids=[b.id for b in JOB_BREAKAGES])
+@each_breakage(JOB_BREAKAGES)
 def test_verify_fails_exactly_the_job_rules_a_breakage_breaks(reports: Reports,
                                                                breakage: JobBreakage) -> None:
-    report = reports.gating(breakage)
-
-    assert report.exit_code == 1, f"{breakage.description}: not caught\n{summary(report)}"
-    assert set(report.failed_rule_ids) == {breakage.rule, *breakage.also}, (
-        f"{breakage.description}: wrong rules\n{summary(report)}")
+    assert_fails_exactly_its_rules(reports.gating(breakage), breakage)
 
 
-@pytest.mark.parametrize("breakage", SHOULD_BREAKAGES, ids=[b.id for b in SHOULD_BREAKAGES])
+@each_breakage(SHOULD_BREAKAGES)
 def test_plain_gate_passes_should_job_breakages_with_a_warning(reports: Reports,
                                                                breakage: JobBreakage) -> None:
-    report = reports.get(breakage, strict=False)
-
-    assert report.exit_code == 0, summary(report)
-    assert breakage.rule in report.warned_rule_ids, summary(report)
+    assert_plain_gate_lets_through(reports.get(breakage, strict=False), breakage)
 
 
 def test_every_job_check_fails_on_some_broken_job_backend(reports: Reports) -> None:

@@ -5,21 +5,18 @@ Screenshots go to test-artifacts/ at the repository root.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browsers import open_page
 
 from docs_site import BuiltSite
 from export_contract.spec import load_spec
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def _operations() -> list[tuple[str, str]]:
@@ -29,39 +26,23 @@ def _operations() -> list[tuple[str, str]]:
             if isinstance(operation, dict) and "operationId" in operation]
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("no Chromium installed (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="Playwright for Python is not installed")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     """A page that may load file:// URLs only, and remembers everything that went wrong."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    opened = context.new_page()
-    opened.problems = []
-    opened.blocked = []
+    with open_page(browser, width=1280, error_prefix="page error: ") as opened:
+        opened.blocked = []
 
-    def only_local(route: Any) -> None:
-        if route.request.url.startswith("file://"):
-            route.continue_()
-        else:
-            opened.blocked.append(route.request.url)
-            route.abort()
+        def only_local(route: Any) -> None:
+            if route.request.url.startswith("file://"):
+                route.continue_()
+            else:
+                opened.blocked.append(route.request.url)
+                route.abort()
 
-    context.route("**/*", only_local)
-    opened.on("pageerror", lambda error: opened.problems.append(f"page error: {error}"))
-    opened.on("console", lambda message: message.type == "error"
-              and opened.problems.append(f"console: {message.text}"))
-    yield opened
-    context.close()
+        opened.context.route("**/*", only_local)
+        opened.on("console", lambda message: message.type == "error"
+                  and opened.problems.append(f"console: {message.text}"))
+        yield opened
 
 
 def _artifact(request: pytest.FixtureRequest, name: str) -> Path:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import http.server
 import os
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from browser_pages import fresh_mock_page, loopback_http, mock_root
 from mock_helpers import ARCHIVED_PDF_URL, MISSING_URL, PDF_URL, TEXT_URL
 from server_processes import ServerProcess
 
@@ -25,25 +24,10 @@ from mock_server import DEV_API_KEY
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 README_IMAGE = ROOT / "images" / "mock-console.png"
 TIMEOUT_MS = 20_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("no Chromium installed (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="Playwright for Python is not installed")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -54,30 +38,18 @@ def mock() -> Iterator[ServerProcess]:
 
 @pytest.fixture
 def page(browser: Any, mock: ServerProcess) -> Iterator[Any]:
-    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
-    opened = context.new_page()
-    opened.set_default_timeout(TIMEOUT_MS)
-    opened.problems = []
-    opened.on("pageerror", lambda error: opened.problems.append(str(error)))
-    httpx.post(_root(mock) + "/__mock/reset", timeout=10).raise_for_status()
-    opened.goto(_root(mock) + "/")
-    opened.wait_for_selector("#scenario-list button.arm")
-    yield opened
-    context.close()
+    with fresh_mock_page(browser, mock, width=1280) as opened:
+        opened.set_default_timeout(TIMEOUT_MS)
+        opened.goto(mock_root(mock) + "/")
+        opened.wait_for_selector("#scenario-list button.arm")
+        yield opened
 
 
 @pytest.fixture
 def receiver() -> Iterator[str]:
     """A webhook receiver on a free loopback port that answers every delivery 204."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Accepting)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hooks"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with loopback_http(_Accepting) as url:
+        yield url + "/hooks"
 
 
 class _Accepting(http.server.BaseHTTPRequestHandler):
@@ -88,10 +60,6 @@ class _Accepting(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
-
-
-def _root(mock: ServerProcess) -> str:
-    return mock.base_url.removesuffix("/api")
 
 
 def _fill(page: Any, urls: list[str], *, batch: bool = False) -> None:
@@ -114,7 +82,7 @@ def _download(page: Any) -> Any:
 
 
 def test_console_lists_every_scenario_from_the_admin_api(page: Any, mock: ServerProcess) -> None:
-    catalogue = httpx.get(_root(mock) + "/__mock/scenarios", timeout=10).json()["scenarios"]
+    catalogue = httpx.get(mock_root(mock) + "/__mock/scenarios", timeout=10).json()["scenarios"]
     shown = page.eval_on_selector_all("#scenario-list button.arm",
                                       "buttons => buttons.map(b => b.dataset.scenario)")
     assert shown == [scenario["name"] for scenario in catalogue]

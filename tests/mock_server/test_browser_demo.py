@@ -10,8 +10,6 @@ from __future__ import annotations
 import base64
 import functools
 import http.server
-import shutil
-import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +18,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from browser_pages import fresh_mock_page, loopback_http, mock_root
 from mock_helpers import PDF_URL, TEXT_URL
 from server_processes import ServerProcess
 
@@ -29,23 +28,8 @@ from mock_server.content import generate
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
 STATIC = Path(__file__).resolve().parents[2] / "mock_server" / "static"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("no Chromium installed (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="Playwright for Python is not installed")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -58,15 +42,8 @@ def mock() -> Iterator[ServerProcess]:
 def other_origin() -> Iterator[str]:
     """The same static page from another origin (another port), as a separate app would be."""
     handler = functools.partial(_QuietHandler, directory=str(STATIC))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with loopback_http(handler) as url:
+        yield url
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -76,24 +53,15 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture
 def page(browser: Any, mock: ServerProcess) -> Iterator[Any]:
-    context = browser.new_context(accept_downloads=True, viewport={"width": 900, "height": 900})
-    opened = context.new_page()
-    opened.problems = []
-    opened.on("pageerror", lambda error: opened.problems.append(str(error)))
-    httpx.post(_root(mock) + "/__mock/reset", timeout=10).raise_for_status()
-    yield opened
-    context.close()
-
-
-def _root(mock: ServerProcess) -> str:
-    return mock.base_url.removesuffix("/api")
+    with fresh_mock_page(browser, mock, width=900) as opened:
+        yield opened
 
 
 def _scenario(mock: ServerProcess, name: str, count: int | None = None) -> None:
     payload: dict[str, object] = {"name": name}
     if count is not None:
         payload["count"] = count
-    httpx.put(_root(mock) + "/__mock/scenario", json=payload, timeout=10).raise_for_status()
+    httpx.put(mock_root(mock) + "/__mock/scenario", json=payload, timeout=10).raise_for_status()
 
 
 def _fill(page: Any, urls: list[str], *, batch: bool = False, mode: str = "file") -> None:
@@ -123,7 +91,7 @@ def _screenshot(page: Any, name: str) -> None:
 
 def test_demo_page_downloads_a_file_and_a_zip_under_their_names(
         page: Any, mock: ServerProcess, tmp_path: Path) -> None:
-    page.goto(_root(mock) + "/")
+    page.goto(mock_root(mock) + "/")
     assert page.input_value("#api-key") == DEV_API_KEY
     assert page.input_value("#base-url") == mock.base_url
 
@@ -183,7 +151,7 @@ ERROR_SCENARIOS = {
 
 
 def test_each_error_scenario_shows_its_own_message(page: Any, mock: ServerProcess) -> None:
-    page.goto(_root(mock) + "/")
+    page.goto(mock_root(mock) + "/")
     _fill(page, [PDF_URL, TEXT_URL], batch=True)
     messages = {}
     for name, (kind, text) in ERROR_SCENARIOS.items():

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
+from job_support import JOBS, ended, items
 
 Register = Callable[..., Awaitable[httpx.Response]]
+CompletedJob = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @pytest.fixture
@@ -29,3 +32,16 @@ def register(reference_client: httpx.AsyncClient) -> Register:
         return response
 
     return _register
+
+
+@pytest.fixture
+def completed_job() -> CompletedJob:
+    """Create a job of the URLs given through ``client`` and wait for it; it must complete."""
+
+    async def _completed(client: httpx.AsyncClient, *urls: str) -> dict[str, Any]:
+        job = (await client.post(JOBS, json=items(*urls))).json()
+        done = await ended(client, job["id"])
+        assert done["state"] == "complete", done
+        return done
+
+    return _completed

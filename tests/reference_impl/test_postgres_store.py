@@ -6,10 +6,13 @@ import io
 import threading
 import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
-from job_support import JOBS, ended, items, job_client, job_settings, register
+from job_support import ended, job_client, job_settings, register
 
 from export_contract.settings import Settings
 from reference_impl import job_runner
@@ -24,11 +27,18 @@ def _store(tmp_path: Path, name: str, database_url: str, blobs: Path) -> ExportS
     return ExportStore(tmp_path / name, database_url=database_url, blob_dir=blobs)
 
 
+@contextmanager
+def _two_instances(tmp_path: Path, database_url: str) -> Iterator[tuple[ExportStore, ExportStore]]:
+    """Instances `a` and `b`: data dirs of their own, one database and one blob directory."""
+    blobs = tmp_path / "blobs"
+    with _store(tmp_path, "a", database_url, blobs) as first, \
+            _store(tmp_path, "b", database_url, blobs) as second:
+        yield first, second
+
+
 def test_an_export_registered_through_one_instance_is_read_by_another(
         tmp_path: Path, postgres_url: str) -> None:
-    blobs = tmp_path / "shared-blobs"
-    with _store(tmp_path, "a", postgres_url, blobs) as first, \
-            _store(tmp_path, "b", postgres_url, blobs) as second:
+    with _two_instances(tmp_path, postgres_url) as (first, second):
         export, created = first.register(URL, io.BytesIO(b"%PDF-1.4 q3"), filename="q3.pdf",
                                          content_type="application/pdf", max_bytes=1000)
         assert created
@@ -72,9 +82,7 @@ def test_instances_starting_together_migrate_the_database_once(
 
 def test_a_live_process_of_another_instance_is_seen_alive_until_it_closes(
         tmp_path: Path, postgres_url: str) -> None:
-    blobs = tmp_path / "blobs"
-    with _store(tmp_path, "a", postgres_url, blobs) as first, \
-            _store(tmp_path, "b", postgres_url, blobs) as second:
+    with _two_instances(tmp_path, postgres_url) as (first, second):
         name = first.process_name
         assert second.is_live_process(name)
         first.close()
@@ -90,17 +98,16 @@ def test_a_postgres_url_that_cannot_connect_says_so(tmp_path: Path) -> None:
 
 
 @pytest.mark.anyio
-async def test_jobs_and_downloads_run_on_postgres(tmp_path: Path, postgres_url: str) -> None:
-    settings = job_settings(Settings(data_dir=tmp_path / "data", database_url=postgres_url,
-                                     blob_store=str(tmp_path / "blobs"),
-                                     url_secret=b"test-url-signing-secret-32-bytes"))
-    async with job_client(settings) as client:
+async def test_jobs_and_downloads_run_on_postgres(tmp_path: Path, postgres_url: str,
+                                                  settings: Settings,
+                                                  completed_job: Any) -> None:
+    on_postgres = job_settings(settings, database_url=postgres_url,
+                               blob_store=str(tmp_path / "blobs"))
+    async with job_client(on_postgres) as client:
         await register(client, URL, b"%PDF-1.4 served")
         single = await client.post("/viewer/exports/download", json={"sourceFileUrl": URL})
         assert single.status_code == 200 and single.content == b"%PDF-1.4 served"
-        job = (await client.post(JOBS, json=items(URL, URL))).json()
-        done = await ended(client, job["id"])
-        assert done["state"] == "complete", done
+        done = await completed_job(client, URL, URL)
         response = await client.get(done["downloadUrl"], headers={"x-api-key": ""})
         with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
             assert archive.read("q3.pdf") == b"%PDF-1.4 served"
@@ -116,9 +123,7 @@ def _enqueue(store: ExportStore, count: int) -> None:
 
 def test_webhook_claims_of_two_instances_never_overlap(tmp_path: Path,
                                                        postgres_url: str) -> None:
-    blobs = tmp_path / "blobs"
-    with _store(tmp_path, "a", postgres_url, blobs) as first, \
-            _store(tmp_path, "b", postgres_url, blobs) as second:
+    with _two_instances(tmp_path, postgres_url) as (first, second):
         _enqueue(first, 40)
         claimed: list[list[str]] = [[], []]
 
@@ -138,9 +143,7 @@ def test_webhook_claims_of_two_instances_never_overlap(tmp_path: Path,
 
 def test_a_webhook_row_another_instance_is_claiming_is_skipped_not_waited_for(
         tmp_path: Path, postgres_url: str) -> None:
-    blobs = tmp_path / "blobs"
-    with _store(tmp_path, "a", postgres_url, blobs) as first, \
-            _store(tmp_path, "b", postgres_url, blobs) as second:
+    with _two_instances(tmp_path, postgres_url) as (first, second):
         _enqueue(first, 2)
         with first.row_locking("test") as db:
             db.execute("SELECT event_id FROM webhook_outbox WHERE event_id = 'evt_0' "
@@ -176,10 +179,15 @@ def _new_jobs(jobs: JobStore, count: int, owner: str) -> list[str]:
             for n in range(count)]
 
 
+def _one_job_claimed(jobs: JobStore, owner: str) -> str:
+    """A new job, claimed by ``owner`` at t=1000 under a 30-second lease."""
+    [job_id] = _new_jobs(jobs, 1, owner)
+    assert jobs.claim(owner, now=1000.0, lease_seconds=30, limit=5) == [job_id]
+    return job_id
+
+
 def test_job_claims_of_two_instances_never_overlap(tmp_path: Path, postgres_url: str) -> None:
-    blobs = tmp_path / "blobs"
-    with _store(tmp_path, "a", postgres_url, blobs) as first, \
-            _store(tmp_path, "b", postgres_url, blobs) as second:
+    with _two_instances(tmp_path, postgres_url) as (first, second):
         created = _new_jobs(JobStore(first), 40, first.process_name)
         claimed: list[str] = []
         lock = threading.Lock()
@@ -202,12 +210,9 @@ def test_job_claims_of_two_instances_never_overlap(tmp_path: Path, postgres_url:
 
 def test_a_job_lease_not_renewed_expires_and_another_instance_claims_the_job(
         tmp_path: Path, postgres_url: str) -> None:
-    blobs = tmp_path / "blobs"
-    with _store(tmp_path, "a", postgres_url, blobs) as first, \
-            _store(tmp_path, "b", postgres_url, blobs) as second:
+    with _two_instances(tmp_path, postgres_url) as (first, second):
         a, b = JobStore(first), JobStore(second)
-        [job_id] = _new_jobs(a, 1, first.process_name)
-        assert a.claim(first.process_name, now=1000.0, lease_seconds=30, limit=5) == [job_id]
+        job_id = _one_job_claimed(a, first.process_name)
         assert b.claim(second.process_name, now=1029.0, lease_seconds=30, limit=5) == []
         assert a.renew([job_id], first.process_name, until=1060.0) == set()
         assert b.claim(second.process_name, now=1059.0, lease_seconds=30, limit=5) == []
@@ -220,12 +225,9 @@ def test_a_job_lease_not_renewed_expires_and_another_instance_claims_the_job(
 
 def test_a_job_stopped_unfinished_is_released_for_another_instance(
         tmp_path: Path, postgres_url: str) -> None:
-    blobs = tmp_path / "blobs"
-    with _store(tmp_path, "a", postgres_url, blobs) as first, \
-            _store(tmp_path, "b", postgres_url, blobs) as second:
+    with _two_instances(tmp_path, postgres_url) as (first, second):
         a, b = JobStore(first), JobStore(second)
-        [job_id] = _new_jobs(a, 1, first.process_name)
-        assert a.claim(first.process_name, now=1000.0, lease_seconds=30, limit=5) == [job_id]
+        job_id = _one_job_claimed(a, first.process_name)
         assert not b.release(job_id, second.process_name)  # not its lease to free
         assert a.release(job_id, first.process_name)
         assert b.claim(second.process_name, now=1001.0, lease_seconds=30, limit=5) == [job_id]
@@ -233,12 +235,11 @@ def test_a_job_stopped_unfinished_is_released_for_another_instance(
 
 @pytest.mark.anyio
 async def test_a_job_whose_lease_expires_unrenewed_is_finished_by_another_instance(
-        tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, postgres_url: str, settings: Settings,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(job_runner, "LEASE_SECONDS", 0.5)
     blobs = tmp_path / "blobs"
-    settings = job_settings(Settings(data_dir=tmp_path / "data", database_url=postgres_url,
-                                     blob_store=str(blobs),
-                                     url_secret=b"test-url-signing-secret-32-bytes"))
+    shared = job_settings(settings, database_url=postgres_url, blob_store=str(blobs))
     # An instance that claimed the job and then hung: its process (session) stays alive, so
     # only the lease's expiry hands the job on.
     with _store(tmp_path, "hung", postgres_url, blobs) as hung:
@@ -247,7 +248,7 @@ async def test_a_job_whose_lease_expires_unrenewed_is_finished_by_another_instan
         [job_id] = _new_jobs(JobStore(hung), 1, hung.process_name)
         assert JobStore(hung).claim(hung.process_name, now=time.time(), lease_seconds=0.5,
                                     limit=1) == [job_id]
-        async with job_client(settings) as client:
+        async with job_client(shared) as client:
             done = await ended(client, job_id)
         assert done["state"] == "complete", done
         record = JobStore(hung).get(job_id, time.time())

@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from job_support import JOBS, ended, items, job_client, job_settings, register
+from job_support import items, job_client, job_settings, register
 from s3_server import S3Server
 
 from export_contract.settings import Settings
@@ -63,11 +64,10 @@ def test_a_missing_bucket_is_named_with_what_to_check(tmp_path: Path, s3_bucket:
 
 @pytest.mark.anyio
 async def test_downloads_urls_and_job_zips_come_from_the_bucket(
-        tmp_path: Path, s3_bucket: str, s3_server: S3Server) -> None:
-    settings = job_settings(Settings(data_dir=tmp_path / "data",
-                                     blob_store=f"s3://{s3_bucket}/exports",
-                                     url_secret=b"test-url-signing-secret-32-bytes"))
-    async with job_client(settings) as client:
+        tmp_path: Path, s3_bucket: str, s3_server: S3Server, settings: Settings,
+        completed_job: Any) -> None:
+    in_bucket = job_settings(settings, blob_store=f"s3://{s3_bucket}/exports")
+    async with job_client(in_bucket) as client:
         await register(client, PDF, b"%PDF-1.4 floor plan")
         await register(client, NOTES, b"notes\n" * 5000)
         single = await client.post("/viewer/exports/download", json={"sourceFileUrl": PDF})
@@ -87,9 +87,7 @@ async def test_downloads_urls_and_job_zips_come_from_the_bucket(
             'attachment; filename="floor-plan.pdf"')
         ranged = httpx.get(exported, headers={"range": "bytes=9-13"})
         assert ranged.status_code == 206 and ranged.content == b"floor"
-        job = (await client.post(JOBS, json=items(PDF, NOTES))).json()
-        done = await ended(client, job["id"])
-        assert done["state"] == "complete", done
+        done = await completed_job(client, PDF, NOTES)
         response = await client.get(done["downloadUrl"], headers={"x-api-key": ""})
         with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
             assert archive.read("notes.txt") == b"notes\n" * 5000
