@@ -16,7 +16,6 @@ from connexion import request as current_request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from export_contract.byte_ranges import content_range, range_not_satisfiable, requested_ranges
 from export_contract.filenames import content_disposition, safe_filename, split_extension
 from export_contract.outcomes import (
     batch_source_urls,
@@ -38,6 +37,7 @@ from export_contract.zipnames import EntryNamer
 
 from .catalog import ExportCatalog, MockExport, UploadsFull
 from .context import RequestState, current_state, request_base_url
+from .ranged_bytes import ranged_response
 from .zipping import build_zip
 
 __all__ = ["BATCH_FILENAME", "FILES_ROUTE", "MockHandlers"]
@@ -173,20 +173,11 @@ def _file_response(export: MockExport, filename: str) -> Response:
 
 
 def _ranged_file_response(export: MockExport, filename: str) -> Response:
-    """An exported URL's answer: `Range` honoured like the reference backend's (one range
-    as a `206`; several answered whole, which HTTP allows)."""
-    etag = f'"{export.sha256}"'
-    headers = {"Content-Disposition": content_disposition(filename), "ETag": etag,
-               "Accept-Ranges": "bytes"}
-    answer = requested_ranges(current_request.headers, etag, export.size)
-    if answer.unsatisfiable:
-        raise range_not_satisfiable(export.size)
-    if len(answer.ranges) != 1:
-        return Response(export.content, media_type=export.content_type, headers=headers)
-    start, stop = answer.ranges[0]
-    headers["Content-Range"] = content_range(start, stop, export.size)
-    return Response(export.content[start:stop], status_code=206,
-                    media_type=export.content_type, headers=headers)
+    """An exported URL's answer: `Range` honoured like the reference backend's."""
+    return ranged_response(export.content, etag=f'"{export.sha256}"',
+                           media_type=export.content_type,
+                           headers={"Content-Disposition": content_disposition(filename)},
+                           request_headers=current_request.headers)
 
 
 def _zip_response(urls: Sequence[str], exports: Sequence[MockExport | None],

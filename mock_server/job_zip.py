@@ -10,7 +10,6 @@ and a broken download resumes with `Range` (`206`).
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -20,13 +19,13 @@ from export_contract.jobs import MANIFEST_NAME, ItemResult, manifest_bytes
 from export_contract.zipnames import EntryNamer
 
 from .catalog import MockExport
+from .ranged_bytes import ranged_response
 from .zipping import build_zip
 
 __all__ = ["NOT_FOUND_MESSAGE", "JobZip", "build_job_zip", "zip_response"]
 
 NOT_FOUND_MESSAGE = ("No export resolves for this sourceFileUrl (hosts under .invalid never "
                      "do; with --strict only fixtures and registered exports).")
-_RANGE = re.compile(r"bytes=(?P<first>[0-9]*)-(?P<last>[0-9]*)")
 
 
 @dataclass(frozen=True)
@@ -56,36 +55,6 @@ def build_job_zip(job_id: str, urls: Sequence[str],
 
 def zip_response(job_zip: JobZip, headers: Mapping[str, str], request_headers: Mapping[str, str]
                  ) -> Response:
-    """The zip, or the byte range asked for (`206`, or `416` when none of it exists).
-
-    One range per request (what download managers and browsers resuming send); several
-    ranges, a malformed header or an `If-Range` that names another version get the whole zip,
-    as RFC 9110 allows.
-    """
-    content = job_zip.content
-    size = len(content)
-    sent = {**headers, "ETag": job_zip.etag, "Accept-Ranges": "bytes"}
-    wanted = _range(request_headers.get("range"), size)
-    if_range = request_headers.get("if-range")
-    if wanted is None or (if_range is not None and if_range != job_zip.etag):
-        return Response(content, media_type="application/zip", headers=sent)
-    if isinstance(wanted, str):  # "unsatisfiable"
-        return Response(b"", status_code=416, headers={**sent, "Content-Range": f"bytes */{size}"})
-    first, last = wanted
-    return Response(content[first:last + 1], status_code=206, media_type="application/zip",
-                    headers={**sent, "Content-Range": f"bytes {first}-{last}/{size}"})
-
-
-def _range(header: str | None, size: int) -> tuple[int, int] | str | None:
-    """(first, last) byte of a single `bytes=` range, "unsatisfiable", or None to ignore it."""
-    match = _RANGE.fullmatch(header.strip()) if header else None
-    if match is None or (not match["first"] and not match["last"]):
-        return None
-    if not match["first"]:  # `bytes=-N`: the last N bytes
-        suffix = int(match["last"])
-        return (max(0, size - suffix), size - 1) if suffix and size else "unsatisfiable"
-    first = int(match["first"])
-    last = min(int(match["last"]), size - 1) if match["last"] else size - 1
-    if match["last"] and int(match["last"]) < first:
-        return None  # invalid: ignored (RFC 9110 section 14.1.1)
-    return (first, last) if first < size else "unsatisfiable"
+    """The zip, or the byte range asked for (see `ranged_bytes`)."""
+    return ranged_response(job_zip.content, etag=job_zip.etag, media_type="application/zip",
+                           headers=headers, request_headers=request_headers)

@@ -83,6 +83,15 @@ async def test_ranges_resume_a_download_under_a_stable_etag() -> None:
     assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{size}"
 
 
+async def test_a_range_past_the_end_is_a_problem_like_every_other_error() -> None:
+    async with job_client(job_app(clock=Clock())) as client:
+        job = await _complete(client, PDF_URL)
+        beyond = await client.get(job["downloadUrl"], headers={"Range": "bytes=999999-"})
+    assert beyond.status_code == 416
+    assert beyond.headers["content-type"] == "application/problem+json"
+    assert "bytes 0-" in beyond.json()["detail"]
+
+
 async def test_a_tampered_or_foreign_download_url_is_403() -> None:
     async with job_client(job_app(clock=Clock())) as client:
         one = await _complete(client, PDF_URL)
