@@ -5,9 +5,9 @@
     python bench/all.py --out FILE     # somewhere else than BENCHMARKS.md
 
 Zip streaming, load and export jobs are called in-process (`run_zip_stream`, `run_load`,
-`run_jobs`); verify speed
-and mock throughput run as their own scripts, whose printed tables are copied in. A
-benchmark that fails is reported as such in the file, and the exit status is 1.
+`run_jobs`); uploads, verify speed and mock throughput run as their own scripts, whose
+printed tables are copied in. A benchmark that fails is reported as such in the file, and
+the exit status is 1.
 """
 
 from __future__ import annotations
@@ -161,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     job_count, job_items = (40, 10) if quick else (200, 20)
     verify_counts = ["5", "10"] if quick else ["10", "25", "50"]
     mock_args = (["--duration", "2", "--rounds", "1", "--warmup", "1"] if quick else [])
+    upload_args = ["--mib", "32", "--rounds", "1"] if quick else ["--mib", "256", "--rounds", "3"]
 
     sections = [
         _run(Section(
@@ -196,6 +197,14 @@ def main(argv: list[str] | None = None) -> int:
             "`error`/`interrupted` is allowed), none `processing`, none lost, and every event "
             "arrive at least once with a valid signature and one id."),
             lambda: _jobs(job_count, job_items)),
+        _run(Section(
+            "Uploads into the blob store",
+            " ".join(["python bench/upload.py", *upload_args]),
+            "Registration uploads sent in 1 MiB pieces without a Content-Length into `serve` "
+            "on a directory and on an S3 bucket (moto's server): throughput, the server's "
+            "memory growth, the most bytes the upload put in the data dir (0 with a bucket), "
+            "and the time next to boto3 sending the same bytes straight to the bucket."),
+            lambda: _script("upload", *upload_args)),
         _run(Section(
             "Verify speed",
             " ".join(["python bench/verify_speed.py", *verify_counts]),
