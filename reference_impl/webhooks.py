@@ -7,8 +7,8 @@ connection) is retried after the next delay of the schedule, until the schedule 
 Nothing here touches a job: its state changed before the event was queued.
 
 With private callbacks refused, the target is resolved again before each attempt, so a name
-that came to point inside the network after the job was created is not called. (A resolver
-that changes its answer between this check and the connection is not caught.)
+that came to point inside the network after the job was created is not called, and the
+request goes to the address that was checked (`pinned_targets`), not to a second lookup's.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from export_contract.callback_urls import refused_address, resolve_host
 from export_contract.webhook_signing import EVENT_ID_HEADER, SIGNATURE_HEADER, sign_webhook
 
 from .outbox import Delivery, Outbox
+from .pinned_targets import PinnedRequest, pinned_request
 from .storage import StorageError
 
 __all__ = ["USER_AGENT", "WebhookSender"]
@@ -153,32 +154,36 @@ class WebhookSender:
             self._wake.set()
 
     def _post(self, delivery: Delivery) -> tuple[bool, str]:
-        refusal = self._refusal(delivery.url)
-        if refusal:
-            return False, refusal
+        target = self._target(delivery.url)
+        if isinstance(target, str):
+            return False, target
         headers = {
             "Content-Type": "application/json",
             EVENT_ID_HEADER: delivery.event_id,
             SIGNATURE_HEADER: sign_webhook(self.secret(), delivery.body),
             "User-Agent": USER_AGENT,
+            **target.headers,
         }
         try:
             # No redirects: a 3xx is an answer, not a 2xx. The body is never read.
             with httpx.Client(timeout=self.timeout_seconds, follow_redirects=False,
                               trust_env=False) as client, client.stream(
-                    "POST", delivery.url, content=delivery.body, headers=headers) as response:
+                    "POST", target.url, content=delivery.body, headers=headers,
+                    extensions=target.extensions) as response:
                 return 200 <= response.status_code < 300, f"HTTP {response.status_code}"
         except httpx.HTTPError as exc:
             return False, f"{type(exc).__name__}: {exc}"[:300]
 
-    def _refusal(self, url: str) -> str | None:
+    def _target(self, url: str) -> PinnedRequest | str:
+        """Where to send the attempt, or why it is refused."""
         if self.allow_private:
-            return None
+            return PinnedRequest(url, {})
         host = urlsplit(url).hostname or ""
         try:
-            refused = refused_address(resolve_host(host))
+            addresses = resolve_host(host)
         except (OSError, ValueError) as exc:
             return f"the callback host does not resolve ({exc})"
+        refused = refused_address(addresses)
         if refused is not None:
             return f"refused: the callback host resolves to the non-public address {refused}"
-        return None
+        return pinned_request(url, addresses[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import json
 import sqlite3
@@ -9,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from job_support import JOBS, ended, items, job_client, job_settings, register
@@ -201,3 +203,28 @@ def test_a_delivery_leased_by_a_live_process_is_left_to_it(settings: Settings) -
         assert len(Outbox(sender).claim_due(time.time(), lease_seconds=3600, limit=1)) == 1
         assert Outbox(other).release_ended_leases(time.time()) == 0
         assert Outbox(other).claim_due(time.time(), lease_seconds=3600, limit=1) == []
+
+
+async def test_a_delivery_goes_to_the_address_that_was_checked_not_to_a_second_lookup(
+        settings: Settings, receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    # DNS rebinding: the name resolves (here, only through the sender's own check) to an
+    # address that passes; a second lookup by the HTTP client would get another answer (here,
+    # none at all, the .test name is not in DNS). The request must go where was checked.
+    from reference_impl import webhooks
+
+    port = urlsplit(receiver.url).port
+    checked: list[str] = []
+
+    def resolve(host: str) -> list[Any]:
+        checked.append(host)
+        return [ipaddress.ip_address("127.0.0.1")]
+
+    monkeypatch.setattr(webhooks, "resolve_host", resolve)
+    monkeypatch.setattr(webhooks, "refused_address", lambda addresses: None)
+    callback = f"http://hooks.rebinding.test:{port}{urlsplit(receiver.url).path}"
+    async with job_client(job_settings(settings)) as client:
+        response = await client.post(JOBS, json=items(A) | {"callbackUrl": callback})
+        assert response.status_code == 202, response.text
+        (delivery,) = receiver.wait_for(1, timeout=10)
+    assert checked and set(checked) == {"hooks.rebinding.test"}
+    assert delivery.headers["host"] == f"hooks.rebinding.test:{port}"
