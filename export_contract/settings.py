@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -244,12 +245,17 @@ _ENV_PARSERS: dict[str, Callable[[str], object]] = {
 _DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres", "postgresql+psycopg")
 
 
+def _without_password(url: str) -> str:
+    return re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", url.strip())
+
+
 def parse_database_url(text: str) -> str:
     """`sqlite:///path/to/file` or `postgresql://user:pass@host:port/db`, checked."""
     scheme, sep, rest = text.strip().partition("://")
     if not sep or scheme.lower() not in _DATABASE_SCHEMES or not rest:
-        raise ValueError(f"{text!r} is not a database URL: expected sqlite:///path/to/file or "
-                         "postgresql://user:password@host:5432/database")
+        # Named without its password: error messages end up in logs.
+        raise ValueError(f"{_without_password(text)!r} is not a database URL: expected "
+                         "sqlite:///path/to/file or postgresql://user:password@host:5432/database")
     if scheme.lower() == "sqlite" and not rest.startswith("/"):
         raise ValueError(f"{text!r}: a SQLite URL names a file with three slashes, e.g. "
                          "sqlite:///var/lib/exports/exports.sqlite3")

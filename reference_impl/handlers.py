@@ -33,6 +33,7 @@ from export_contract.zipnames import EntryNamer
 from .blob_responses import blob_response
 from .blob_uploads import BlobUpload, UploadedBlob
 from .storage import (
+    BlobStoreFailed,
     BlobUnreadable,
     EmptyUpload,
     ExportStore,
@@ -256,6 +257,10 @@ def _registration_problem(exc: StorageError) -> ApiProblem:
 def _storage_problem(exc: StorageError) -> ApiProblem:
     what = str(exc)
     what = what[:1].upper() + what[1:]
+    if isinstance(exc, BlobStoreFailed):
+        return ApiProblem(503, f"{what}. Retry in a moment; the operator must check the "
+                               "bucket if it persists.",
+                          headers={"Retry-After": str(_BUSY_RETRY_AFTER_SECONDS)})
     if isinstance(exc, StorageBusy):
         return ApiProblem(503, f"{what}. Retry in a moment.",
                           headers={"Retry-After": str(_BUSY_RETRY_AFTER_SECONDS)})

@@ -18,10 +18,10 @@ import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from export_contract.jobs import EVENTS, may_move
 
+from .blob_uploads import UploadedBlob
 from .outbox import enqueue_event
 from .storage import ExportStore
 
@@ -67,14 +67,9 @@ class JobRecord:
         return self
 
 
-@dataclass(frozen=True)
-class NewZip:
-    """A built zip, in this process's temp dir, to be placed as the job's download."""
-
-    temp: Path
-    sha256: str
-    xxh3: str
-    size: int
+# A built zip, written into the blob store's staging (a temp file or a bucket stage), to be
+# placed as the job's download.
+NewZip = UploadedBlob
 
 
 # Renders the webhook body of a job that just changed (inside the transaction).
@@ -201,11 +196,11 @@ class JobStore:
                           "expires": expires_at})
 
         try:
-            moved = self.store.place_blob(new_zip.temp, new_zip.sha256, _or_undo(record))
+            return self.store.place_blob(new_zip.staged, new_zip.sha256, _or_undo(record))
         except _NotMoved:
-            new_zip.temp.unlink(missing_ok=True)
             return None
-        return moved
+        finally:
+            self.store.discard_upload(new_zip)
 
     def fail(self, job_id: str, code: str, message: str, *, now: float, notice: Notice
              ) -> JobRecord | None:

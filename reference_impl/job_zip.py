@@ -9,15 +9,10 @@ job: the zip is written again without it.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import hashlib
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import xxhash
 
 from export_contract.jobs import MANIFEST_NAME, ItemResult, manifest_bytes
 from export_contract.zipnames import EntryNamer
@@ -34,6 +29,8 @@ _UNREADABLE_MESSAGE = ("The stored file of this export is missing or damaged; th
                        "must register it again.")
 # Rewrites after blobs failed mid-copy; each drops at least one item, this caps the cost.
 _MAX_REWRITES = 3
+# A job zip has no size limit of its own: its items' limits bound it.
+_NO_LIMIT = 1 << 62
 
 
 @dataclass(frozen=True)
@@ -98,27 +95,20 @@ class JobZipBuilder:
             entries, self.chunk_bytes, leading=[manifest],
             # Items before an entry's (failed ones included) are done once it is written.
             on_entry_done=lambda index: on_progress(positions[index] + 1))
-        temp = self.store.temp_path("job")
-        sha256, fast, size = hashlib.sha256(), xxhash.xxh3_128(), 0
+        # Into the store as it is written: a temp file, or a multipart upload to the bucket.
+        upload = self.store.start_upload(_NO_LIMIT)
         try:
-            with temp.open("xb") as out:
-                for chunk in chunks:
-                    check()
-                    out.write(chunk)
-                    sha256.update(chunk)
-                    fast.update(chunk)
-                    size += len(chunk)
-                out.flush()
-                os.fsync(out.fileno())
+            for chunk in chunks:
+                check()
+                upload.write(chunk)
+            return upload.finish()
         except BaseException:
-            with contextlib.suppress(OSError):
-                temp.unlink()
+            self.store.abort_upload(upload)
             raise
         finally:
             close = getattr(chunks, "close", None)
             if close is not None:
                 close()
-        return NewZip(temp, sha256.hexdigest(), fast.hexdigest(), size)
 
 
 def _plan(urls: Sequence[str], exports: Sequence[StoredExport | BlobUnreadable | None],

@@ -22,11 +22,11 @@ import contextlib
 import hashlib
 import re
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import psycopg
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 __all__ = ["PgConnection", "PostgresDatabase", "is_postgres_url"]
 
@@ -38,6 +38,9 @@ _PROCESS_NAMESPACE = _NAMESPACE + 1
 _POOL_SIZE = 8
 _LEASE_KEEPALIVES = (("tcp_keepalives_idle", 10), ("tcp_keepalives_interval", 5),
                      ("tcp_keepalives_count", 3))
+# No transaction of the store waits on anything but the database (bytes are moved before or
+# after it): one idle this long belongs to a process that stopped.
+_IDLE_IN_TRANSACTION_SECONDS = 30
 
 _SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 
@@ -68,8 +71,13 @@ class PostgresDatabase:
         self._conninfo = conninfo
         self._pool = ConnectionPool(conninfo, min_size=1, max_size=_POOL_SIZE,
                                     timeout=timeout_seconds, kwargs={"autocommit": True},
-                                    open=False)
-        self._pool.open(wait=True, timeout=timeout_seconds)
+                                    configure=_bounded_waits(timeout_seconds), open=False)
+        try:
+            self._pool.open(wait=True, timeout=timeout_seconds)
+        except PoolTimeout:
+            self._pool.close()
+            _raise_why_unreachable(conninfo)
+            raise
         self._holder: psycopg.Connection[Any] | None = None
         self._holder_lock = threading.Lock()
 
@@ -135,6 +143,28 @@ class PostgresDatabase:
                     self._holder.close()
                 self._holder = None
         self._pool.close()
+
+
+def _bounded_waits(timeout_seconds: float) -> Callable[[psycopg.Connection[Any]], None]:
+    """Settings of every pooled session, so one stuck instance cannot stop the others' writes:
+    waiting for the write lock gives up after the busy timeout (a 503 the client retries), a
+    session that stops in the middle of a transaction (a process paused, a machine gone) is
+    ended by the server and its lock released, and keepalives find a vanished peer."""
+    settings = [("lock_timeout", f"{int(timeout_seconds * 1000)}ms"),
+                ("idle_in_transaction_session_timeout", f"{_IDLE_IN_TRANSACTION_SECONDS}s"),
+                *((name, str(value)) for name, value in _LEASE_KEEPALIVES)]
+
+    def configure(conn: psycopg.Connection[Any]) -> None:
+        for name, value in settings:
+            conn.execute("SELECT set_config(%s, %s, false)", (name, value))
+
+    return configure
+
+
+def _raise_why_unreachable(conninfo: str) -> None:
+    """The pool only says it timed out; one direct attempt says why (refused, bad password)."""
+    with psycopg.connect(conninfo, connect_timeout=5):
+        pass
 
 
 class SchemaTooNewError(psycopg.DatabaseError):

@@ -32,12 +32,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .blob_uploads import Digests, UploadedBlob
 
-__all__ = ["S3Blobs", "S3Object", "S3Unavailable", "S3Upload", "is_s3_url"]
+__all__ = ["MAX_PRESIGNED_SECONDS", "S3Blobs", "S3Object", "S3Unavailable", "S3Upload",
+           "is_s3_url"]
 
 _PART_BYTES = 8 * 1024 * 1024
-_MAX_PARTS = 10_000  # S3's limit per multipart upload
 _SINGLE_COPY_BYTES = 5 * 1024**3  # S3's limit for one CopyObject
 _STAGES = "uploads/"
+MAX_PRESIGNED_SECONDS = 7 * 24 * 3600  # SigV4's limit
 # A stage older than this belongs to an upload whose process died: no upload takes a day.
 _ABANDONED_SECONDS = 24 * 3600
 _BLOB_KEY = re.compile(r"(?:^|/)[0-9a-f]{2}/([0-9a-f]{64})$")
@@ -91,8 +92,11 @@ class S3Blobs:
                                 "s3://bucket/prefix")
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        # SigV4 everywhere: botocore presigns with SigV2 in some regions, which buckets
+        # created since 2020 refuse.
         self.client = boto3.client("s3", config=Config(retries={"mode": "standard"},
-                                                       max_pool_connections=32))
+                                                       max_pool_connections=32,
+                                                       signature_version="s3v4"))
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=8,
                                                           thread_name_prefix="s3-read")
         try:
@@ -199,8 +203,6 @@ class S3Upload:
     def __init__(self, blobs: S3Blobs, max_bytes: int) -> None:
         self.blobs = blobs
         self.stage_key = f"{blobs.prefix}{_STAGES}{uuid.uuid4().hex}"
-        # Parts grow for very large limits: S3 takes at most 10,000 per upload.
-        self.part_bytes = max(_PART_BYTES, -(-max_bytes // _MAX_PARTS))
         self._digests = Digests(max_bytes)
         self._buffer = bytearray()
         self._upload_id: str | None = None
@@ -213,6 +215,12 @@ class S3Upload:
         self._buffer += data
         if len(self._buffer) >= self.part_bytes:
             self._send_part()
+
+    @property
+    def part_bytes(self) -> int:
+        # S3 takes at most 10,000 parts: they grow by 8 MiB every 1,000 (430 GiB in all), so
+        # memory stays two 8 MiB parts for any upload under 8 GiB.
+        return _PART_BYTES * (1 + len(self._parts) // 1000)
 
     def finish(self) -> UploadedBlob:
         if self._upload_id is not None:

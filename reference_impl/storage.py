@@ -28,7 +28,7 @@ from typing import BinaryIO, TypeVar
 
 import psycopg
 import xxhash
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 from psycopg_pool import PoolTimeout
 
 from export_contract.outcomes import export_record
@@ -45,10 +45,11 @@ from .blob_uploads import (
 from .migrations import STEPS, SchemaTooNew, migrate
 from .pooling import ConnectionPool, PoolExhausted
 from .postgres import PostgresDatabase, SchemaTooNewError, is_postgres_url
-from .s3_blobs import S3Blobs, S3Object, S3Unavailable, is_s3_url
+from .s3_blobs import MAX_PRESIGNED_SECONDS, S3Blobs, S3Object, S3Unavailable, is_s3_url
 from .temp_dirs import ProcessTempDir, process_is_live, remove_abandoned_temp_dirs
 
 __all__ = [
+    "BlobStoreFailed",
     "BlobUnreadable",
     "EmptyUpload",
     "ExportStore",
@@ -70,6 +71,8 @@ _DEFAULT_BUSY_TIMEOUT = 30.0
 # any number of threads, and bound the descriptors (three per connection).
 _POOL_SIZE = 4
 _BLOB_NAME_LENGTH = 64
+# Puts of a new object before the write transaction finds it there (see `_place_object`).
+_PLACE_ATTEMPTS = 3
 
 # A blob is in use while an export or a job's zip refers to it.
 _BLOB_IN_USE = ("SELECT 1 FROM exports WHERE sha256 = :sha256 UNION ALL "
@@ -116,6 +119,10 @@ class StorageError(OSError):
 
 class StorageFull(StorageError):
     """The disk filled up during a registration; nothing was recorded."""
+
+
+class BlobStoreFailed(StorageError):
+    """The bucket did not answer as it should (unreachable, an error status)."""
 
 
 class StorageBusy(StorageError):
@@ -416,7 +423,9 @@ class ExportStore:
                       record: Callable[[sqlite3.Connection], T]) -> T:
         """`place_blob` for a bucket: the object is put (or copied from its stage) before the
         write transaction, and checked again inside it: deletes of unused objects happen
-        only under the write lock, so an object seen there stays until the commit."""
+        only under the write lock, so an object seen there stays until the commit. One
+        swept in between is put again, outside the lock (which must never wait on the
+        bucket's transfers), and the transaction retried."""
         s3 = self._s3
         assert s3 is not None
 
@@ -428,14 +437,16 @@ class ExportStore:
 
         with _storage_errors("nothing was stored in the bucket"):
             is_new = s3.size(sha256) is None
-            if is_new:
-                put()
         try:
-            with _storage_errors("nothing was stored in the bucket"), \
-                    self._transaction() as db:
-                if s3.size(sha256) is None:  # swept or dropped since
-                    put()
-                return record(db)
+            for _attempt in range(_PLACE_ATTEMPTS):
+                with _storage_errors("nothing was stored in the bucket"):
+                    if s3.size(sha256) is None:
+                        put()
+                    with self._transaction() as db:
+                        if s3.size(sha256) is not None:
+                            return record(db)
+            raise StorageBusy("the blob store kept losing the new object (a sweep of another "
+                              "instance removed it each time); nothing was stored")
         except BaseException:
             # Nothing was recorded: an object this upload created goes again.
             if is_new:
@@ -477,11 +488,17 @@ class ExportStore:
 
     def _sweep(self) -> SweepResult:
         temp_files = remove_abandoned_temp_dirs(self.tmp_root)
+        listed: list[str] = []
+        if self._s3 is not None:
+            # Listed before the write lock, which must not wait on a long listing: an object
+            # put since is not deleted, and one listed whose row is committed meanwhile is
+            # seen referenced below.
+            temp_files += self._s3.remove_abandoned_stages()
+            listed = list(self._s3.names())
         with self._transaction() as db:
             referenced = {row[0] for row in db.execute(_BLOBS_IN_USE)}
             if self._s3 is not None:
-                temp_files += self._s3.remove_abandoned_stages()
-                unused = [name for name in self._s3.names() if name not in referenced]
+                unused = [name for name in listed if name not in referenced]
                 for name in unused:
                     self._s3.delete(name)
                 orphans: list[object] = list(unused)
@@ -525,11 +542,6 @@ class ExportStore:
             return
         with _storage_errors(consequence), self._pg.transaction(serialised=False) as pg:
             yield pg  # type: ignore[misc]
-
-    def temp_path(self, prefix: str) -> Path:
-        """A fresh path in this process's temp directory (swept if the process dies)."""
-        with _storage_errors("cannot write in the data directory"):
-            return self._temp_dir() / f"{prefix}-{uuid.uuid4().hex}"
 
     @property
     def process_name(self) -> str:
@@ -625,10 +637,16 @@ def _storage_errors(consequence: str) -> Iterator[None]:
         raise
     except PoolTimeout as exc:
         raise StorageBusy(f"the export database is busy ({exc}); {consequence}") from exc
+    except psycopg.errors.LockNotAvailable as exc:
+        raise StorageBusy(f"the export database is locked by another writer; "
+                          f"{consequence}") from exc
     except psycopg.Error as exc:
         raise StorageError(f"the export database failed ({exc}); {consequence}") from exc
     except (BotoCoreError, ClientError) as exc:
-        raise StorageError(f"the blob store failed ({exc}); {consequence}") from exc
+        # The full error (endpoint, upload id) is for the operator's log, not the client.
+        logger.error("blob store failure: %s", exc)
+        raise BlobStoreFailed(f"the blob store failed ({_boto_reason(exc)}); "
+                              f"{consequence}") from exc
     except S3Unavailable as exc:
         raise StorageError(str(exc)) from exc
     except sqlite3.OperationalError as exc:
@@ -655,9 +673,22 @@ def _storage_errors(consequence: str) -> Iterator[None]:
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_FULL = 5, 6, 8, 13
 
 
+def _boto_reason(exc: BotoCoreError | ClientError) -> str:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return f"{error.get('Code', 'error')} on {exc.operation_name}"
+    if isinstance(exc, EndpointConnectionError):
+        return "the endpoint cannot be reached"
+    return type(exc).__name__
+
+
 def open_store(settings: Settings) -> ExportStore:
     """The store `settings` name: its database URL and blob store, else the data dir's."""
     s3 = settings.blob_store if is_s3_url(settings.blob_store) else None
+    if s3 and settings.url_ttl_seconds > MAX_PRESIGNED_SECONDS:
+        raise StorageError(f"--url-ttl is {settings.url_ttl_seconds} s, but exported URLs from "
+                           f"a bucket are presigned, which lasts at most 7 days "
+                           f"({MAX_PRESIGNED_SECONDS} s); set a shorter --url-ttl")
     blob_dir = Path(settings.blob_store) if settings.blob_store and not s3 else None
     return ExportStore(settings.data_dir, busy_timeout_seconds=settings.db_busy_timeout_seconds,
                        database_url=settings.database_url, blob_dir=blob_dir,

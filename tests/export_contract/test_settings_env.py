@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from export_contract.rate_limits import RateLimit
-from export_contract.settings import Settings, env_name, parse_retry_delays, parse_webhook_secret
+from export_contract.settings import (
+    Settings,
+    env_name,
+    parse_database_url,
+    parse_retry_delays,
+    parse_webhook_secret,
+)
 
 
 def test_every_setting_round_trips_through_the_environment() -> None:
@@ -138,3 +144,10 @@ def test_storage_settings_are_read_from_the_environment() -> None:
                                     "EXPORT_BLOB_STORE": "file:///srv/blobs"})
     assert settings.database_url == "postgresql://u@db:5432/exports"
     assert settings.blob_store == "/srv/blobs"
+
+
+def test_a_refused_database_url_is_named_without_its_password() -> None:
+    with pytest.raises(ValueError, match=r"'mysql://exports:\*\*\*@db/x' is not a database URL"
+                       ) as refused:
+        parse_database_url("mysql://exports:s3cret-pw@db/x")
+    assert "s3cret-pw" not in str(refused.value)

@@ -18,7 +18,7 @@ from export_contract.settings import Settings
 from reference_impl import job_runner
 from reference_impl.job_store import JobStore
 from reference_impl.outbox import Outbox, enqueue_event
-from reference_impl.storage import ExportStore
+from reference_impl.storage import ExportStore, StorageBusy
 
 URL = "https://app.example.com/reports/q3.pdf"
 
@@ -254,3 +254,28 @@ async def test_a_job_whose_lease_expires_unrenewed_is_finished_by_another_instan
         record = JobStore(hung).get(job_id, time.time())
         assert record is not None and record.owner != hung.process_name
         assert record.attempts == 1  # the hung instance never built it
+
+
+def test_a_writer_stuck_inside_a_transaction_makes_others_busy_not_hung(
+        tmp_path: Path, postgres_url: str) -> None:
+    # A paused process holding the write lock: the other instance's write gives up after its
+    # busy timeout (a 503 with Retry-After to its client) instead of waiting forever.
+    blobs = tmp_path / "blobs"
+    with _store(tmp_path, "a", postgres_url, blobs) as stuck, ExportStore(
+            tmp_path / "b", database_url=postgres_url, blob_dir=blobs,
+            busy_timeout_seconds=1.0) as other:
+        with stuck.writing("held for the test"), \
+                pytest.raises(StorageBusy, match="locked by another writer"):
+            other.register(URL, io.BytesIO(b"%PDF-1.4 q3"), filename="q3.pdf",
+                           content_type="application/pdf", max_bytes=1000)
+        assert other.register(URL, io.BytesIO(b"%PDF-1.4 q3"), filename="q3.pdf",
+                              content_type="application/pdf", max_bytes=1000)[1]
+
+
+def test_every_pooled_session_ends_a_transaction_its_process_abandoned(
+        tmp_path: Path, postgres_url: str) -> None:
+    with _store(tmp_path, "a", postgres_url, tmp_path / "blobs") as store, \
+            store.reading() as db:
+        row = db.execute("SELECT current_setting('idle_in_transaction_session_timeout'), "
+                         "current_setting('tcp_keepalives_idle')").fetchone()
+    assert row == ("30s", "10")

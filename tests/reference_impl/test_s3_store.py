@@ -13,7 +13,7 @@ from job_support import items, job_client, job_settings, register
 from s3_server import S3Server
 
 from export_contract.settings import Settings
-from reference_impl.storage import ExportStore, StorageError, UploadTooLarge
+from reference_impl.storage import ExportStore, StorageError, UploadTooLarge, open_store
 
 PDF = "https://canvas.example.com/files/floor-plan.pdf"
 NOTES = "https://canvas.example.com/files/notes.txt"
@@ -81,6 +81,7 @@ async def test_downloads_urls_and_job_zips_come_from_the_bucket(
                                       params={"responseType": "urls"},
                                       json={"sourceFileUrl": PDF})).json()["exportedUrl"]
         assert exported.startswith(s3_server.endpoint)
+        assert "X-Amz-Algorithm=AWS4-HMAC-SHA256" in exported  # SigV4, which every bucket takes
         followed = httpx.get(exported)
         assert followed.status_code == 200 and followed.content == b"%PDF-1.4 floor plan"
         assert followed.headers["content-disposition"] == (
@@ -103,6 +104,17 @@ async def test_downloads_urls_and_job_zips_come_from_the_bucket(
         for span, content in ((f"0-1/{len(whole)}", b"PK"),
                               (f"{len(whole) - 22}-{len(whole) - 1}/{len(whole)}", whole[-22:])):
             assert f"Content-Range: bytes {span}\r\n\r\n".encode() + content in parts.content
-    # The job's zip was written back to the bucket beside the two exports.
+    # The job's zip was written back to the bucket beside the two exports, and built
+    # straight into it: nothing of it stays on (or passed through) the instance's disk.
     assert len(s3_server.keys(s3_bucket)) == 3
     assert not (tmp_path / "data" / "blobs").exists()
+    assert [path.name for path in (tmp_path / "data" / "tmp").rglob("*")
+            if path.is_file() and path.suffix != ".lock"] == []
+
+
+def test_a_url_ttl_past_what_a_presigned_url_allows_is_refused_at_start(
+        tmp_path: Path, s3_bucket: str) -> None:
+    settings = Settings(data_dir=tmp_path / "data", blob_store=f"s3://{s3_bucket}/exports",
+                        url_ttl_seconds=8 * 24 * 3600)
+    with pytest.raises(StorageError, match=r"--url-ttl is 691200 s.*at most 7 days"):
+        open_store(settings)

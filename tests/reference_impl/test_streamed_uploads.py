@@ -229,8 +229,10 @@ async def test_a_bucket_failing_halfway_aborts_the_upload_and_registers_nothing(
     monkeypatch.setattr(S3Upload, "_upload_part", second_part_fails)
     app = create_app(s3_settings)
     response = await _post(app, Body(_upload(20)))
-    assert response.status_code == 500
-    assert "nothing was registered" in response.json()["detail"]
+    assert response.status_code == 503 and response.headers["retry-after"]
+    detail = response.json()["detail"]
+    assert "nothing was registered" in detail and "InternalError on UploadPart" in detail
+    assert "uploadId" not in detail and s3_server.endpoint not in detail
     assert s3_server.uploads_in_progress(s3_bucket) == []
     assert s3_server.keys(s3_bucket) == [] and await _exports(app) == []
 
