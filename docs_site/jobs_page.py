@@ -85,14 +85,7 @@ def render_jobs_markdown(page: JobsPage) -> str:
     out.paragraph(f"Generated from the spec by `export-contract docs`, like the "
                   f"[guide]({page.guide}); every snippet runs as printed against the mock "
                   f"(`export-contract mock`).")
-    out.text("## Contents", "")
-    out.text(*(f"{'  ' * (level - 2)}- [{text}](#{slug})" for level, text, slug in body.toc
-               if level <= 3))
-    out.blank()
-    out.lines.extend(body.lines)
-    while out.lines and out.lines[-1] == "":
-        out.lines.pop()
-    return "\n".join(out.lines) + "\n"
+    return out.contents_then(body, deepest=3)
 
 
 def _states(w: MarkdownWriter, page: JobsPage) -> None:

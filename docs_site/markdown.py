@@ -78,6 +78,18 @@ class _Writer:
         if self.lines and self.lines[-1] != "":
             self.lines.append("")
 
+    def contents_then(self, body: _Writer, *, deepest: int) -> str:
+        """The page: what is written so far, a contents list of `body`'s headings down to
+        level `deepest`, then `body` itself."""
+        self.text("## Contents", "")
+        self.text(*(f"{'  ' * (level - 2)}- [{text}](#{slug})" for level, text, slug in body.toc
+                    if level <= deepest))
+        self.blank()
+        self.lines.extend(body.lines)
+        while self.lines and self.lines[-1] == "":
+            self.lines.pop()
+        return "\n".join(self.lines) + "\n"
+
 
 # For the other generated pages, which share the headings, tables and anchors.
 MarkdownWriter = _Writer
@@ -103,15 +115,7 @@ def render_api_markdown(page: ApiPage) -> str:
     if page.links:
         writer.paragraph(" · ".join(f"[{label}]({target})" for label, target in page.links.items()))
     writer.blank()
-    writer.text("## Contents", "")
-    for level, text, slug in body.toc:
-        if level <= 4:
-            writer.text(f"{'  ' * (level - 2)}- [{text}](#{slug})")
-    writer.blank()
-    writer.lines.extend(body.lines)
-    while writer.lines and writer.lines[-1] == "":
-        writer.lines.pop()
-    return "\n".join(writer.lines) + "\n"
+    return writer.contents_then(body, deepest=4)
 
 
 def _overview(w: _Writer, page: ApiPage) -> None:
