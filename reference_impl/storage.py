@@ -436,15 +436,16 @@ class ExportStore:
                 staged.place(sha256)
 
         with _storage_errors("nothing was stored in the bucket"):
-            is_new = s3.size(sha256) is None
+            is_new = missing = s3.size(sha256) is None
         try:
             for _attempt in range(_PLACE_ATTEMPTS):
                 with _storage_errors("nothing was stored in the bucket"):
-                    if s3.size(sha256) is None:
+                    if missing:
                         put()
                     with self._transaction() as db:
                         if s3.size(sha256) is not None:
                             return record(db)
+                missing = True
             raise StorageBusy("the blob store kept losing the new object (a sweep of another "
                               "instance removed it each time); nothing was stored")
         except BaseException:
