@@ -6,12 +6,12 @@ S3-compatible store (AWS S3, MinIO, Ceph, R2) is configured the way its operator
 Objects are named like the directory store's files, `<prefix><sha256[:2]>/<sha256>`, so the
 same bytes are stored once.
 
-An upload streams into the bucket as it arrives (`S3Upload`): up to one part (8 MiB) is held
-in memory; a larger upload becomes a multipart upload under `<prefix>uploads/`, since its
+An upload streams into the bucket as it arrives (`S3Upload`): one that fits a part (8 MiB) is
+put in one request; a larger upload becomes a multipart upload under `<prefix>uploads/`, since its
 content address is known only at its end, and is then copied to that address (server-side)
 and removed. One that fails is aborted; a stage a crash left behind is removed by the next
 sweep a day on (a bucket lifecycle rule aborting incomplete multipart uploads does the same).
-Files the backend wrote itself (job zips) go through boto3's transfer manager.
+Job zips are written the same way.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -109,9 +108,6 @@ class S3Blobs:
 
     def key(self, sha256: str) -> str:
         return f"{self.prefix}{sha256[:2]}/{sha256}"
-
-    def upload(self, path: Path, sha256: str) -> None:
-        self.client.upload_file(str(path), self.bucket, self.key(sha256), Config=_TRANSFER)
 
     def start_upload(self, max_bytes: int) -> S3Upload:
         return S3Upload(self, max_bytes)

@@ -401,6 +401,7 @@ class ExportStore:
         Under the write lock, so a concurrent delete cannot unlink the blob in between.
         """
         if self._s3 is not None:
+            assert not isinstance(staged, Path), "a file given to a bucket store"
             return self._place_object(staged, sha256, record)
         assert isinstance(staged, Path), "a bucket stage given to a directory store"
         blob = self.blob_path(sha256)
@@ -419,7 +420,7 @@ class ExportStore:
                 blob.unlink(missing_ok=True)
             raise
 
-    def _place_object(self, staged: Path | StagedObject, sha256: str,
+    def _place_object(self, staged: StagedObject, sha256: str,
                       record: Callable[[sqlite3.Connection], T]) -> T:
         """`place_blob` for a bucket: the object is put (or copied from its stage) before the
         write transaction, and checked again inside it: deletes of unused objects happen
@@ -428,20 +429,13 @@ class ExportStore:
         bucket's transfers), and the transaction retried."""
         s3 = self._s3
         assert s3 is not None
-
-        def put() -> None:
-            if isinstance(staged, Path):
-                s3.upload(staged, sha256)
-            else:
-                staged.place(sha256)
-
         with _storage_errors("nothing was stored in the bucket"):
             is_new = missing = s3.size(sha256) is None
         try:
             for _attempt in range(_PLACE_ATTEMPTS):
                 with _storage_errors("nothing was stored in the bucket"):
                     if missing:
-                        put()
+                        staged.place(sha256)
                     with self._transaction() as db:
                         if s3.size(sha256) is not None:
                             return record(db)
